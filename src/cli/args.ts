@@ -1,0 +1,84 @@
+/**
+ * Command-line parsing: `--name=value`, `--name value`, `-n value`, `-nvalue`, boolean flags,
+ * positionals and `--`.
+ *
+ * A small parser of our own rather than `node:util`'s `parseArgs`: importing `node:util` costs more
+ * than a third of the time a cache hit may take (see BENCHMARKS.md), and this parser also gives the
+ * "did you mean" suggestions users expect.
+ * @module
+ */
+import { UsageError } from "../errors.ts";
+import { closestNames } from "../config/validate.ts";
+
+/** One option of a command. */
+export interface OptionSpec {
+  readonly type: "string" | "boolean";
+  readonly short?: string;
+  /** Shown by help. */
+  readonly description: string;
+  /** Placeholder shown by help for string options. */
+  readonly value?: string;
+}
+
+/** Options by long name. */
+export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
+
+/** The result of parsing. */
+export interface ParsedArgs {
+  readonly values: Record<string, string | boolean | undefined>;
+  readonly positionals: string[];
+  /** Everything after `--`, untouched. */
+  readonly rest: string[];
+}
+
+/**
+ * Parses `args` against `specs`. Unknown options are a {@link UsageError} naming the closest option;
+ * a string option without value too.
+ */
+export function parseArgs(args: readonly string[], specs: OptionSpecs): ParsedArgs {
+  const values: Record<string, string | boolean | undefined> = {};
+  const positionals: string[] = [];
+  const byShort = new Map(
+    Object.entries(specs).flatMap(([name, spec]) => spec.short ? [[spec.short, name]] : []),
+  );
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") return { values, positionals, rest: args.slice(i + 1) };
+    let name: string | undefined;
+    let inline: string | undefined;
+    if (arg.startsWith("--")) {
+      const eq = arg.indexOf("=");
+      name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+      inline = eq === -1 ? undefined : arg.slice(eq + 1);
+      if (!(name in specs)) throw unknownOption(`--${name}`, specs);
+    } else if (arg.startsWith("-") && arg.length > 1) {
+      name = byShort.get(arg[1]);
+      if (!name) throw unknownOption(arg, specs);
+      inline = arg.length > 2 ? arg.slice(2).replace(/^=/, "") : undefined;
+    } else {
+      positionals.push(arg);
+      continue;
+    }
+    const spec = specs[name];
+    if (spec.type === "boolean") {
+      if (inline !== undefined && !["true", "false"].includes(inline)) {
+        throw new UsageError(`option --${name} takes no value`);
+      }
+      values[name] = inline !== "false";
+      continue;
+    }
+    const value = inline ?? args[++i];
+    if (value === undefined || (inline === undefined && value.startsWith("-") && value !== "-")) {
+      throw new UsageError(`option --${name} needs a value: --${name}=${spec.value ?? "VALUE"}`);
+    }
+    values[name] = value;
+  }
+  return { values, positionals, rest: [] };
+}
+
+function unknownOption(option: string, specs: OptionSpecs): UsageError {
+  const names = Object.keys(specs);
+  const close = closestNames(option.replace(/^-+/, "").split("=")[0], names);
+  const hint = close.length ? ` (did you mean --${close[0]}?)` : "";
+  return new UsageError(`unknown option ${option.split("=")[0]}${hint}`);
+}

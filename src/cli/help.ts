@@ -1,0 +1,51 @@
+/**
+ * Help texts, generated from the command table.
+ * @module
+ */
+import { type Command, COMMANDS, GLOBAL_OPTIONS } from "./commands.ts";
+import type { OptionSpecs } from "./args.ts";
+
+function optionLines(specs: OptionSpecs): string[] {
+  return Object.entries(specs).map(([name, spec]) => {
+    const short = spec.short ? `-${spec.short}, ` : "    ";
+    const value = spec.type === "string" ? `=${spec.value ?? "VALUE"}` : "";
+    return `  ${short}--${name}${value}`.padEnd(30) + spec.description;
+  });
+}
+
+/** `vegas-credentials --help`. */
+export function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 4;
+  return [
+    "vegas-credentials: AWS credential_process helper that assumes IAM roles with MFA",
+    "",
+    "Usage: vegas-credentials <command> [options]",
+    "",
+    "Commands:",
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    "",
+    "Global options:",
+    ...optionLines(GLOBAL_OPTIONS),
+    "  --version                   Print the version",
+    "",
+    "Run 'vegas-credentials <command> --help' for a command's options.",
+    "",
+  ].join("\n");
+}
+
+/** `vegas-credentials COMMAND --help`. */
+export function commandHelp(command: Command): string {
+  return [
+    command.summary,
+    "",
+    `Usage: ${command.usage}`,
+    "",
+    ...(Object.keys(command.options).length
+      ? ["Options:", ...optionLines(command.options), ""]
+      : []),
+    "Global options:",
+    ...optionLines(GLOBAL_OPTIONS),
+    "",
+    ...(command.details ? [command.details, ""] : []),
+  ].join("\n");
+}

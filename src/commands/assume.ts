@@ -1,0 +1,62 @@
+/**
+ * `assume`: credentials for a role profile, from the cache when fresh (the hot path: no AWS SDK,
+ * no MFA code is loaded there), else from STS after an MFA prompt.
+ * @module
+ */
+import { type Env, processEnv } from "../config/files.ts";
+import { type ResolvedProfile, resolveProfile } from "../config/resolve.ts";
+import { cacheDir } from "../cache/dir.ts";
+import { lockName, profilePrefix, roleCacheName } from "../cache/key.ts";
+import { ensureCacheDir } from "../cache/store.ts";
+import { cachedCredentials, type CacheSlot, readFresh } from "../providers/cached.ts";
+import type { Credentials } from "../credentials.ts";
+import type { Ui } from "../ui.ts";
+
+/** Time allowed for network calls on top of the MFA timeout when waiting for the lock. */
+const NETWORK_ALLOWANCE_MS = 60_000;
+
+/** The cache slot of a profile's role credentials. */
+export async function roleSlot(
+  profile: ResolvedProfile,
+  env: Env = processEnv,
+): Promise<CacheSlot> {
+  return {
+    dir: cacheDir(env),
+    name: await roleCacheName(profile),
+    replacesPrefix: await profilePrefix("role", profile.profile),
+    meta: {
+      profile: profile.profile,
+      kind: "role",
+      roleArn: profile.roleArn,
+      mfaSerial: profile.mfaSerial,
+    },
+  };
+}
+
+/** Credentials for `profileName`: cached when fresh, else fetched with MFA and cached. */
+export async function assumeProfile(
+  profileName: string,
+  ui: Ui,
+  env: Env = processEnv,
+): Promise<Credentials> {
+  const profile = resolveProfile(profileName, env);
+  const slot = await roleSlot(profile, env);
+  const hit = readFresh(slot, ui);
+  if (hit) return hit;
+
+  let lockPath: string | undefined;
+  try {
+    ensureCacheDir(slot.dir);
+    lockPath = `${slot.dir}/${await lockName(profile.mfaSerial)}`;
+  } catch (error) {
+    ui.info(`cache directory ${slot.dir} unusable: ${(error as Error).message}`);
+  }
+  const { fetchRoleCredentials } = await import("../fresh.ts");
+  return cachedCredentials({
+    slot,
+    ui,
+    lockPath,
+    lockTimeoutMs: profile.mfaTimeoutSeconds * 1000 + NETWORK_ALLOWANCE_MS,
+    fetchFresh: () => fetchRoleCredentials(profile, ui, env),
+  });
+}

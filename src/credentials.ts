@@ -1,0 +1,39 @@
+/**
+ * Temporary AWS credentials and their credential_process form.
+ * @module
+ */
+
+/** Temporary credentials with an expiry. */
+export interface Credentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  readonly expiration: Date;
+}
+
+/**
+ * Credentials stay in use until this many seconds before they expire: botocore's mandatory refresh
+ * window and the original tool's.
+ */
+export const FRESHNESS_MARGIN_SECONDS = 600;
+
+/** True when `credentials` are good for more than the freshness margin from `now`. */
+export function isFresh(credentials: Credentials, now: Date = new Date()): boolean {
+  return credentials.expiration.getTime() - now.getTime() > FRESHNESS_MARGIN_SECONDS * 1000;
+}
+
+/** RFC 3339 in UTC without fractional seconds, as the original tool and STS write it. */
+export function formatExpiration(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** The one line of JSON a `credential_process` prints (Version is the number 1). */
+export function credentialProcessJson(credentials: Credentials): string {
+  return JSON.stringify({
+    Version: 1,
+    AccessKeyId: credentials.accessKeyId,
+    SecretAccessKey: credentials.secretAccessKey,
+    ...(credentials.sessionToken ? { SessionToken: credentials.sessionToken } : {}),
+    Expiration: formatExpiration(credentials.expiration),
+  });
+}

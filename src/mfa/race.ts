@@ -1,0 +1,119 @@
+/**
+ * The MFA race: every available input starts at once, the first valid 6-digit code wins, the others
+ * are cancelled at once (their processes killed, dialogs closed, the terminal read abandoned).
+ * @module
+ */
+import { VegasError } from "../errors.ts";
+import { MFA_DRIVERS } from "./registry.ts";
+import {
+  MfaCancelled,
+  type MfaDriver,
+  type MfaInput,
+  MfaInputError,
+  type MfaRequest,
+  normaliseCode,
+} from "./types.ts";
+
+/** The winning answer. */
+export interface MfaAnswer {
+  readonly code: string;
+  /** The input that answered (for --verbose and the retry policy). */
+  readonly input: MfaInput;
+}
+
+/**
+ * Picks the inputs for this request: those named in `vegas_mfa_inputs` (in that order), else every
+ * driver that can run here. Throws when none can.
+ */
+export function selectInputs(
+  request: MfaRequest,
+  drivers: readonly MfaDriver[] = MFA_DRIVERS,
+): MfaInput[] {
+  const wanted = request.profile.mfaInputs;
+  const known = new Map(drivers.map((driver) => [driver.name, driver]));
+  if (wanted) {
+    const unknown = wanted.filter((name) => !known.has(name));
+    if (unknown.length) {
+      throw new VegasError(
+        `profile '${request.profile.profile}': vegas_mfa_inputs names unknown input ` +
+          `'${unknown[0]}' (known: ${[...known.keys()].join(", ")})`,
+      );
+    }
+  }
+  const chosen = wanted ? wanted.map((name) => known.get(name)!) : drivers;
+  const inputs: MfaInput[] = [];
+  const reasons: string[] = [];
+  for (const driver of chosen) {
+    const detected = driver.detect(request);
+    if (typeof detected === "string") {
+      reasons.push(`${driver.name}: ${detected}`);
+      request.ui.debug(`MFA input ${driver.name} unavailable: ${detected}`);
+    } else inputs.push(detected);
+  }
+  if (!inputs.length) {
+    throw new VegasError(
+      `no MFA input available for profile '${request.profile.profile}' (${reasons.join("; ")}); ` +
+        `run it from a terminal, or set vegas_mfa_process`,
+    );
+  }
+  return inputs;
+}
+
+/**
+ * Races `inputs` for one code within `timeoutMs`. A cancel from the user ends the race unless the
+ * profile lists several inputs in `vegas_mfa_inputs` and another one is still waiting.
+ */
+export async function raceInputs(
+  request: MfaRequest,
+  inputs: readonly MfaInput[],
+  timeoutMs: number,
+): Promise<MfaAnswer> {
+  const controller = new AbortController();
+  const failures: string[] = [];
+  let pending = inputs.length;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const explicitChoice = (request.profile.mfaInputs?.length ?? 0) > 1;
+  try {
+    return await new Promise<MfaAnswer>((resolve, reject) => {
+      timer = setTimeout(() => {
+        reject(
+          new VegasError(
+            `no MFA code within ${Math.round(timeoutMs / 1000)} s for profile ` +
+              `'${request.profile.profile}' (set vegas_mfa_timeout to wait longer)`,
+          ),
+        );
+      }, timeoutMs);
+      for (const input of inputs) {
+        input.read(request, controller.signal).then(
+          (answer) => {
+            const code = normaliseCode(answer);
+            if (code) return resolve({ code, input });
+            fail(input, new MfaInputError(input.name, "answered something other than 6 digits"));
+          },
+          (error) => fail(input, error),
+        );
+      }
+      function fail(input: MfaInput, error: unknown) {
+        if (controller.signal.aborted) return;
+        pending--;
+        if (error instanceof MfaCancelled && !(explicitChoice && pending > 0)) {
+          reject(new VegasError(`MFA prompt cancelled by user (${input.name})`));
+          return;
+        }
+        const message = error instanceof Error ? error.message : String(error);
+        failures.push(`${input.name}: ${message}`);
+        request.ui.debug(`MFA input ${input.name} gave no code: ${message}`);
+        if (pending === 0) {
+          reject(
+            new VegasError(
+              `no MFA code for profile '${request.profile.profile}': ${failures.join("; ")}`,
+            ),
+          );
+        }
+      }
+    });
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+}

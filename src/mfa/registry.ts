@@ -1,0 +1,15 @@
+/**
+ * The MFA input drivers, in their default order. Adding an input = one module + one line here.
+ * @module
+ */
+import type { MfaDriver } from "./types.ts";
+import { processDriver } from "./process_input.ts";
+import { terminalDriver } from "./terminal_input.ts";
+
+/** Every driver, by name, in the order they start when `vegas_mfa_inputs` is not set. */
+export const MFA_DRIVERS: readonly MfaDriver[] = [processDriver, terminalDriver];
+
+/** Names accepted in `vegas_mfa_inputs`. */
+export function driverNames(): string[] {
+  return MFA_DRIVERS.map((driver) => driver.name);
+}

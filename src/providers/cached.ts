@@ -1,0 +1,86 @@
+/**
+ * The cached provider: returns fresh cached credentials, else fetches new ones under the per-device
+ * lock and caches them. It wraps any function that fetches credentials (aws-vault's composition).
+ * @module
+ */
+import { type Credentials, isFresh } from "../credentials.ts";
+import { type CacheEntryMeta, readEntry, writeEntry } from "../cache/store.ts";
+import { acquireLock } from "../cache/lock.ts";
+import type { Ui } from "../ui.ts";
+
+/** Where a provider's credentials live in the cache. */
+export interface CacheSlot {
+  readonly dir: string;
+  /** File name, including the config hash. */
+  readonly name: string;
+  /** Prefix of the older files of the same profile that a write replaces. */
+  readonly replacesPrefix: string;
+  /** Stored next to the credentials (for `status`). */
+  readonly meta: Omit<CacheEntryMeta, "createdAt">;
+}
+
+/** Returns the cached credentials when fresh; logs why not with --verbose. Never throws. */
+export function readFresh(slot: CacheSlot, ui: Ui): Credentials | undefined {
+  const read = readEntry(`${slot.dir}/${slot.name}`);
+  if (read.entry && isFresh(read.entry.credentials)) {
+    ui.debug(`using cached ${slot.meta.kind} credentials from ${slot.dir}/${slot.name}`);
+    return read.entry.credentials;
+  }
+  ui.debug(read.reason ?? `cached ${slot.meta.kind} credentials expire within 10 minutes`);
+  return undefined;
+}
+
+/** Options of {@link cachedCredentials}. */
+export interface CachedOptions {
+  readonly slot: CacheSlot;
+  readonly ui: Ui;
+  /** The per-MFA-device lock file; undefined when the caller already holds it. */
+  readonly lockPath?: string;
+  readonly lockTimeoutMs: number;
+  /** Fetches new credentials (prompting for MFA); called only on a miss, under the lock. */
+  readonly fetchFresh: () => Promise<Credentials>;
+}
+
+/**
+ * Cached credentials when fresh; otherwise takes the lock, looks again (another process may have
+ * just fetched them), fetches, and caches. A cache that cannot be written costs a warning, not the
+ * credentials.
+ */
+export async function cachedCredentials(options: CachedOptions): Promise<Credentials> {
+  const { slot, ui } = options;
+  const hit = readFresh(slot, ui);
+  if (hit) return hit;
+  let lock: Disposable | undefined;
+  if (options.lockPath) {
+    try {
+      lock = await acquireLock(
+        options.lockPath,
+        options.lockTimeoutMs,
+        () => ui.info("Waiting for another vegas-credentials prompt for the same MFA device…"),
+      );
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.PermissionDenied) {
+        ui.info(`cache directory unusable, going on without the lock: ${(error as Error).message}`);
+      } else throw error;
+    }
+  }
+  try {
+    if (lock) {
+      const again = readFresh(slot, ui);
+      if (again) return again;
+    }
+    const credentials = await options.fetchFresh();
+    try {
+      writeEntry(slot.dir, slot.name, {
+        ...slot.meta,
+        createdAt: new Date().toISOString(),
+        credentials,
+      }, slot.replacesPrefix);
+    } catch (error) {
+      ui.info(`could not cache credentials in ${slot.dir}: ${(error as Error).message}`);
+    }
+    return credentials;
+  } finally {
+    lock?.[Symbol.dispose]();
+  }
+}

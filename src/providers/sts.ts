@@ -1,0 +1,197 @@
+/**
+ * Calls to AWS STS through the AWS SDK. Loaded only on a cache miss: the SDK is the slowest thing
+ * this program imports.
+ * @module
+ */
+import {
+  AssumeRoleCommand,
+  GetSessionTokenCommand,
+  STSClient,
+  type STSClientConfig,
+} from "@aws-sdk/client-sts";
+import type { Credentials } from "../credentials.ts";
+import type { ResolvedProfile, SourceKeys } from "../config/resolve.ts";
+import { VegasError } from "../errors.ts";
+
+/** Connect within this time, or fail (then the SDK may retry). */
+const CONNECT_TIMEOUT_MS = 5_000;
+/** One HTTP request may take this long. */
+const REQUEST_TIMEOUT_MS = 15_000;
+/** All attempts of one STS call together, retries included. */
+const TOTAL_TIMEOUT_MS = 40_000;
+
+/** STS refused the MFA code itself (wrong, expired or already used): worth asking again. */
+export class MfaCodeRejected extends VegasError {
+  constructor(message: string) {
+    super(message);
+    this.name = "MfaCodeRejected";
+  }
+}
+
+/** An MFA device and the code it produced. */
+export interface MfaToken {
+  readonly serialNumber: string;
+  readonly tokenCode: string;
+}
+
+function client(profile: ResolvedProfile, keys: SourceKeys): STSClient {
+  const config: STSClientConfig = {
+    region: profile.region,
+    // Explicit keys: the SDK must never look credentials up by profile name, which would run
+    // credential_process, that is this program, again.
+    credentials: {
+      accessKeyId: keys.accessKeyId,
+      secretAccessKey: keys.secretAccessKey,
+      sessionToken: keys.sessionToken,
+    },
+    maxAttempts: 3,
+    requestHandler: {
+      connectionTimeout: CONNECT_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+    },
+  };
+  if (profile.endpoint) config.endpoint = profile.endpoint;
+  if (profile.useGlobalEndpoint) config.useGlobalEndpoint = true;
+  return new STSClient(config);
+}
+
+function toCredentials(
+  action: string,
+  result: {
+    Credentials?: {
+      AccessKeyId?: string;
+      SecretAccessKey?: string;
+      SessionToken?: string;
+      Expiration?: Date;
+    };
+  },
+): Credentials {
+  const c = result.Credentials;
+  if (!c?.AccessKeyId || !c.SecretAccessKey || !c.Expiration) {
+    throw new VegasError(`STS ${action} answered without credentials`);
+  }
+  return {
+    accessKeyId: c.AccessKeyId,
+    secretAccessKey: c.SecretAccessKey,
+    sessionToken: c.SessionToken,
+    expiration: new Date(c.Expiration),
+  };
+}
+
+/**
+ * AssumeRole for `profile` with `keys` (long-term keys or an MFA session), with an MFA token when
+ * given. Throws {@link MfaCodeRejected} when STS refuses the code, {@link VegasError} otherwise.
+ */
+export async function assumeRole(
+  profile: ResolvedProfile,
+  sessionName: string,
+  keys: SourceKeys,
+  mfa?: MfaToken,
+): Promise<Credentials> {
+  const command = new AssumeRoleCommand({
+    RoleArn: profile.roleArn,
+    RoleSessionName: sessionName,
+    DurationSeconds: profile.durationSeconds,
+    ExternalId: profile.externalId,
+    SerialNumber: mfa?.serialNumber,
+    TokenCode: mfa?.tokenCode,
+  });
+  const what = `AssumeRole of ${profile.roleArn} for profile '${profile.profile}'`;
+  return toCredentials(
+    "AssumeRole",
+    await send(profile, keys, what, (sts, abortSignal) => sts.send(command, { abortSignal })),
+  );
+}
+
+/** GetSessionToken with MFA for the source profile of `profile` (an MFA session). */
+export async function getSessionToken(
+  profile: ResolvedProfile,
+  durationSeconds: number,
+  mfa: MfaToken,
+): Promise<Credentials> {
+  const command = new GetSessionTokenCommand({
+    DurationSeconds: durationSeconds,
+    SerialNumber: mfa.serialNumber,
+    TokenCode: mfa.tokenCode,
+  });
+  const what = `GetSessionToken for source profile '${profile.sourceProfile}'`;
+  return toCredentials(
+    "GetSessionToken",
+    await send(
+      profile,
+      profile.source,
+      what,
+      (sts, abortSignal) => sts.send(command, { abortSignal }),
+    ),
+  );
+}
+
+async function send<T>(
+  profile: ResolvedProfile,
+  keys: SourceKeys,
+  what: string,
+  call: (sts: STSClient, abortSignal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const sts = client(profile, keys);
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), TOTAL_TIMEOUT_MS);
+  try {
+    return await call(sts, abort.signal);
+  } catch (error) {
+    throw describeStsError(error, what, profile, abort.signal.aborted);
+  } finally {
+    clearTimeout(timer);
+    sts.destroy();
+  }
+}
+
+/** Turns whatever the SDK threw into one sentence: what failed, for which role, and AWS's words. */
+export function describeStsError(
+  error: unknown,
+  what: string,
+  profile: Pick<ResolvedProfile, "endpoint" | "region">,
+  timedOut = false,
+): VegasError {
+  const e = error as {
+    name?: string;
+    message?: string;
+    code?: string;
+    $metadata?: { httpStatusCode?: number };
+    $response?: { statusCode?: number; body?: unknown };
+    $fault?: string;
+  };
+  const endpoint = profile.endpoint ?? `the ${profile.region} STS endpoint`;
+  if (timedOut || e.name === "AbortError" || e.name === "TimeoutError") {
+    return new VegasError(`${what} failed: no answer from ${endpoint} within the time limit`, {
+      cause: error,
+    });
+  }
+  const network = e.code ?? (/(ECONNREFUSED|ENOTFOUND|ECONNRESET|ETIMEDOUT|EAI_AGAIN)/.exec(
+    e.message ?? "",
+  )?.[1]);
+  if (network && !e.$metadata?.httpStatusCode) {
+    return new VegasError(`${what} failed: cannot reach ${endpoint} (${network})`, {
+      cause: error,
+    });
+  }
+  const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
+  const message = (e.message ?? String(error)).replace(/\s+/g, " ").trim();
+  const isServiceError = e.$fault !== undefined && e.name && !/Error$/.test(e.name) ||
+    /^[A-Z][A-Za-z]+$/.test(e.name ?? "") && e.name !== "Error" &&
+      !message.includes("Deserialization");
+  if (!isServiceError || message.includes("Deserialization") || message.includes("non-XML")) {
+    const statusText = status ? `HTTP ${status}` : "an unreadable answer";
+    return new VegasError(
+      `${what} failed: ${endpoint} answered ${statusText} that is not an STS response`,
+      { cause: error },
+    );
+  }
+  const code = e.name!;
+  const sentence = `${what} failed: ${code}: ${message}`;
+  if (
+    code === "AccessDenied" && /MultiFactorAuthentication failed with invalid MFA/.test(message)
+  ) {
+    return new MfaCodeRejected(sentence);
+  }
+  return new VegasError(sentence, { cause: error });
+}

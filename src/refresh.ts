@@ -1,0 +1,98 @@
+/**
+ * The cache-miss path: ask for an MFA code (racing every input), call STS, and retry on a rejected
+ * code — a person is asked again (3 attempts), a generator gets one retry in the next TOTP window.
+ * @module
+ */
+import type { Credentials } from "./credentials.ts";
+import type { ResolvedProfile, SourceKeys } from "./config/resolve.ts";
+import { CHAIN_ENV } from "./config/resolve.ts";
+import type { Env } from "./config/files.ts";
+import type { Ui } from "./ui.ts";
+import { VegasError } from "./errors.ts";
+import { raceInputs, selectInputs } from "./mfa/race.ts";
+import type { MfaRequest } from "./mfa/types.ts";
+import { defaultSessionName } from "./session_name.ts";
+
+/** A person gets this many tries at typing a code. */
+const MAX_ATTEMPTS = 3;
+const TOTP_STEP_MS = 30_000;
+
+/** Milliseconds until the next TOTP window opens (plus a little slack for clock skew). */
+export function msUntilNextWindow(now = Date.now()): number {
+  return TOTP_STEP_MS - (now % TOTP_STEP_MS) + 1_000;
+}
+
+/** Calls STS with a code; rejects with MfaCodeRejected when the code was refused. */
+export type StsCallWithCode = (code: string) => Promise<Credentials>;
+
+/**
+ * Gets an MFA code and runs `call` with it until STS accepts one, within the profile's MFA timeout.
+ */
+export async function withMfaCode(
+  profile: ResolvedProfile,
+  ui: Ui,
+  env: Env,
+  call: StsCallWithCode,
+): Promise<Credentials> {
+  const { MfaCodeRejected } = await import("./providers/sts.ts");
+  const deadline = Date.now() + profile.mfaTimeoutSeconds * 1000;
+  const chain = [env(CHAIN_ENV), profile.profile].filter(Boolean).join("\n");
+  let retryReason: string | undefined;
+  let generatorRetried = false;
+  for (let attempt = 1;; attempt++) {
+    const request: MfaRequest = {
+      profile,
+      attempt,
+      retryReason,
+      ui,
+      env,
+      childEnv: { [CHAIN_ENV]: chain },
+    };
+    const inputs = selectInputs(request);
+    const answer = await raceInputs(request, inputs, Math.max(1, deadline - Date.now()));
+    ui.debug(`MFA code from input ${answer.input.name}`);
+    try {
+      return await call(answer.code);
+    } catch (error) {
+      if (!(error instanceof MfaCodeRejected)) throw error;
+      if (answer.input.generator) {
+        if (generatorRetried) throw error;
+        generatorRetried = true;
+        const wait = msUntilNextWindow();
+        if (Date.now() + wait > deadline) throw error;
+        ui.info(
+          `STS rejected the code from ${answer.input.name}; trying again in the next ` +
+            `30-second window (${Math.ceil(wait / 1000)} s)`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        retryReason = undefined;
+      } else {
+        if (attempt >= MAX_ATTEMPTS) throw error;
+        retryReason = `STS rejected that code (wrong, expired or already used). ` +
+          `Attempt ${attempt + 1} of ${MAX_ATTEMPTS}.`;
+      }
+      if (Date.now() >= deadline) {
+        throw new VegasError(`no accepted MFA code within ${profile.mfaTimeoutSeconds} s`);
+      }
+    }
+  }
+}
+
+/** Fresh role credentials straight from STS, with an MFA prompt. */
+export async function assumeRoleWithMfa(
+  profile: ResolvedProfile,
+  ui: Ui,
+  env: Env,
+  keys: SourceKeys = profile.source,
+): Promise<Credentials> {
+  const sts = import("./providers/sts.ts"); // load the SDK while the user reads the prompt
+  const sessionName = profile.roleSessionName ?? await defaultSessionName(env);
+  return withMfaCode(profile, ui, env, async (code) => {
+    const { assumeRole } = await sts;
+    ui.debug(`calling STS AssumeRole for ${profile.roleArn} as session ${sessionName}`);
+    return assumeRole(profile, sessionName, keys, {
+      serialNumber: profile.mfaSerial,
+      tokenCode: code,
+    });
+  });
+}
