@@ -4,25 +4,26 @@
  * @module
  */
 import type { ResolvedProfile } from "../config/resolve.ts";
+import { sha256Hex } from "./sha256.ts";
 
-/** Lower-case hex SHA-256 of `text` (Web Crypto: no module to load on the hot path). */
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
+export { sha256Hex };
 
-/** File-name-safe form of a profile name (the hash that follows keeps distinct names apart). */
+/** File-name-safe, reversible form of a profile name: other characters become `%XX`. */
 function safeName(name: string): string {
-  return name.replace(/[^A-Za-z0-9@._-]/g, "_").slice(0, 64);
+  return name.replace(
+    /[^A-Za-z0-9@_-]/g,
+    (char) =>
+      Array.from(new TextEncoder().encode(char), (byte) => `%${byte.toString(16)}`).join(""),
+  );
 }
 
 /** Prefix shared by every cache file of one profile, whatever its config hash. */
-export async function profilePrefix(kind: "role" | "session", name: string): Promise<string> {
-  return `${kind}.${safeName(name)}.${(await sha256Hex(`${kind}\n${name}`)).slice(0, 8)}.`;
+export function profilePrefix(kind: "role" | "session", name: string): string {
+  return `${kind}.${safeName(name)}.`;
 }
 
 /** Cache file name of the role credentials of `profile`. */
-export async function roleCacheName(profile: ResolvedProfile): Promise<string> {
+export function roleCacheName(profile: ResolvedProfile): string {
   const identity = [
     profile.profile,
     profile.roleArn,
@@ -37,12 +38,12 @@ export async function roleCacheName(profile: ResolvedProfile): Promise<string> {
     profile.useGlobalEndpoint,
     profile.mfaSessionDuration ?? "",
   ];
-  const hash = await sha256Hex(JSON.stringify(identity));
-  return `${await profilePrefix("role", profile.profile)}${hash.slice(0, 16)}.json`;
+  const hash = sha256Hex(JSON.stringify(identity));
+  return `${profilePrefix("role", profile.profile)}${hash.slice(0, 16)}.json`;
 }
 
 /** Cache file name of the MFA session of a source profile (see `vegas_mfa_session_duration`). */
-export async function sessionCacheName(profile: ResolvedProfile): Promise<string> {
+export function sessionCacheName(profile: ResolvedProfile): string {
   const identity = [
     profile.sourceProfile,
     profile.source.accessKeyId,
@@ -52,11 +53,11 @@ export async function sessionCacheName(profile: ResolvedProfile): Promise<string
     profile.endpoint ?? "",
     profile.useGlobalEndpoint,
   ];
-  const hash = await sha256Hex(JSON.stringify(identity));
-  return `${await profilePrefix("session", profile.sourceProfile)}${hash.slice(0, 16)}.json`;
+  const hash = sha256Hex(JSON.stringify(identity));
+  return `${profilePrefix("session", profile.sourceProfile)}${hash.slice(0, 16)}.json`;
 }
 
 /** Lock file name for one MFA device: every prompt for that device is serialised through it. */
-export async function lockName(mfaSerial: string): Promise<string> {
-  return `mfa.${(await sha256Hex(mfaSerial)).slice(0, 16)}.lock`;
+export function lockName(mfaSerial: string): string {
+  return `mfa.${(sha256Hex(mfaSerial)).slice(0, 16)}.lock`;
 }

@@ -16,14 +16,11 @@ import type { Ui } from "../ui.ts";
 const NETWORK_ALLOWANCE_MS = 60_000;
 
 /** The cache slot of a profile's role credentials. */
-export async function roleSlot(
-  profile: ResolvedProfile,
-  env: Env = processEnv,
-): Promise<CacheSlot> {
+export function roleSlot(profile: ResolvedProfile, env: Env = processEnv): CacheSlot {
   return {
     dir: cacheDir(env),
-    name: await roleCacheName(profile),
-    replacesPrefix: await profilePrefix("role", profile.profile),
+    name: roleCacheName(profile),
+    replacesPrefix: profilePrefix("role", profile.profile),
     meta: {
       profile: profile.profile,
       kind: "role",
@@ -40,14 +37,14 @@ export async function assumeProfile(
   env: Env = processEnv,
 ): Promise<Credentials> {
   const profile = resolveProfile(profileName, env);
-  const slot = await roleSlot(profile, env);
+  const slot = roleSlot(profile, env);
   const hit = readFresh(slot, ui);
   if (hit) return hit;
 
   let lockPath: string | undefined;
   try {
     ensureCacheDir(slot.dir);
-    lockPath = `${slot.dir}/${await lockName(profile.mfaSerial)}`;
+    lockPath = `${slot.dir}/${lockName(profile.mfaSerial)}`;
   } catch (error) {
     ui.info(`cache directory ${slot.dir} unusable: ${(error as Error).message}`);
   }
