@@ -118,6 +118,14 @@ export function resolveProfile(
         `${files.configFile} or ${files.credentialsFile}${hint}`,
     );
   }
+  const source = sourceKeys(
+    profile,
+    sourceProfile,
+    files,
+    sourceCredentials,
+    sourceConfig,
+    origins,
+  );
   const inSource = `${files.configFile} [${sectionLabel(sourceProfile)}]`;
   const sourceWhere = (key: string) =>
     `source profile '${sourceProfile}' in ${files.configFile}: ${key}`;
@@ -220,15 +228,6 @@ export function resolveProfile(
     mfaSessionDuration = parsed;
     origins.mfaSessionDuration = inSource;
   }
-
-  const source = sourceKeys(
-    profile,
-    sourceProfile,
-    files,
-    sourceCredentials,
-    sourceConfig,
-    origins,
-  );
 
   return {
     profile,

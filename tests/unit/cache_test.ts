@@ -1,0 +1,151 @@
+import assert from "node:assert/strict";
+import { ensureCacheDir, readEntry, writeEntry } from "../../src/cache/store.ts";
+import { sha256Hex } from "../../src/cache/sha256.ts";
+import { cacheDir } from "../../src/cache/dir.ts";
+import { credentialProcessJson, isFresh } from "../../src/credentials.ts";
+
+const credentials = (secondsLeft: number) => ({
+  accessKeyId: "ASIAEXAMPLE",
+  secretAccessKey: "secret",
+  sessionToken: "token",
+  expiration: new Date(Date.now() + secondsLeft * 1000),
+});
+
+const entry = (secondsLeft = 3600) => ({
+  profile: "p",
+  kind: "role" as const,
+  createdAt: new Date().toISOString(),
+  credentials: credentials(secondsLeft),
+});
+
+function withDir(fn: (dir: string) => void) {
+  const dir = Deno.makeTempDirSync();
+  try {
+    fn(`${dir}/cache`);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
+Deno.test("sha256Hex matches Web Crypto", async () => {
+  for (const text of ["", "abc", "x".repeat(1000), "é🔑\n", "a".repeat(55), "a".repeat(56)]) {
+    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+    const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+    assert.equal(sha256Hex(text), hex);
+  }
+});
+
+Deno.test("freshness: more than 10 minutes left", () => {
+  assert.equal(isFresh(credentials(601)), true);
+  assert.equal(isFresh(credentials(599)), false);
+  assert.equal(isFresh(credentials(-5)), false);
+});
+
+Deno.test("credential_process JSON: Version number, RFC 3339 expiry, one line", () => {
+  const text = credentialProcessJson({
+    ...credentials(0),
+    expiration: new Date("2026-01-02T03:04:05.678Z"),
+  });
+  assert.equal(
+    text,
+    '{"Version":1,"AccessKeyId":"ASIAEXAMPLE","SecretAccessKey":"secret","SessionToken":"token","Expiration":"2026-01-02T03:04:05Z"}',
+  );
+});
+
+Deno.test("cache dir per platform and override", () => {
+  const env = (vars: Record<string, string>) => (name: string) => vars[name];
+  assert.equal(cacheDir(env({ HOME: "/h" }), "linux"), "/h/.cache/vegas-credentials");
+  assert.equal(
+    cacheDir(env({ HOME: "/h", XDG_CACHE_HOME: "/x" }), "linux"),
+    "/x/vegas-credentials",
+  );
+  assert.equal(cacheDir(env({ HOME: "/h" }), "darwin"), "/h/Library/Caches/vegas-credentials");
+  assert.equal(cacheDir(env({ LOCALAPPDATA: "C:\\L" }), "windows"), "C:\\L\\vegas-credentials");
+  assert.equal(cacheDir(env({ HOME: "/h", VEGAS_CREDENTIALS_CACHE_DIR: "/o" }), "linux"), "/o");
+});
+
+Deno.test("cache files: 0700 directory, 0600 file, round trip, old files replaced", () => {
+  withDir((dir) => {
+    writeEntry(dir, "role.p.aaaa.json", entry(), "role.p.");
+    writeEntry(dir, "role.p.bbbb.json", entry(), "role.p.");
+    assert.equal(Deno.statSync(dir).mode! & 0o777, 0o700);
+    assert.equal(Deno.statSync(`${dir}/role.p.bbbb.json`).mode! & 0o777, 0o600);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["role.p.bbbb.json"]);
+    const read = readEntry(`${dir}/role.p.bbbb.json`);
+    assert.equal(read.entry?.credentials.accessKeyId, "ASIAEXAMPLE");
+  });
+});
+
+Deno.test("cache files: an existing group-readable directory is tightened", () => {
+  withDir((dir) => {
+    Deno.mkdirSync(dir, { mode: 0o755 });
+    Deno.chmodSync(dir, 0o755);
+    ensureCacheDir(dir);
+    assert.equal(Deno.statSync(dir).mode! & 0o777, 0o700);
+  });
+});
+
+Deno.test("cache files: corrupt, truncated, foreign-format, readable by others or symlinked are not trusted", () => {
+  withDir((dir) => {
+    ensureCacheDir(dir);
+    const cases: [string, () => void, RegExp][] = [
+      [
+        "corrupt",
+        () => Deno.writeTextFileSync(`${dir}/corrupt`, "{not json", { mode: 0o600 }),
+        /corrupt JSON/,
+      ],
+      ["truncated", () => {
+        writeEntry(dir, "full", entry());
+        const text = Deno.readTextFileSync(`${dir}/full`);
+        Deno.writeTextFileSync(`${dir}/truncated`, text.slice(0, text.length / 2), { mode: 0o600 });
+      }, /corrupt JSON/],
+      [
+        "foreign",
+        () => Deno.writeTextFileSync(`${dir}/foreign`, '{"a":1}', { mode: 0o600 }),
+        /expected format/,
+      ],
+      ["readable", () => {
+        writeEntry(dir, "readable", entry());
+        Deno.chmodSync(`${dir}/readable`, 0o644);
+      }, /lets others read it/],
+      ["link", () => {
+        writeEntry(dir, "target", entry());
+        Deno.symlinkSync(`${dir}/target`, `${dir}/link`);
+      }, /symbolic link/],
+      ["missing", () => {}, /no cached credentials/],
+    ];
+    for (const [name, make, reason] of cases) {
+      make();
+      const read = readEntry(`${dir}/${name}`);
+      assert.equal(read.entry, undefined, name);
+      assert.match(read.reason!, reason, name);
+    }
+    // The next write replaces an untrusted file (a symlink is replaced, its target left alone).
+    writeEntry(dir, "link", entry());
+    assert.equal(Deno.lstatSync(`${dir}/link`).isSymlink, false);
+    assert.ok(readEntry(`${dir}/link`).entry);
+  });
+});
+
+Deno.test("cache files: a writer never leaves a partial file for a reader", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    let torn = 0;
+    const writes = (async () => {
+      for (let i = 0; i < 200; i++) {
+        writeEntry(dir, "f.json", entry(i + 700));
+        await Promise.resolve();
+      }
+    })();
+    for (let i = 0; i < 200; i++) {
+      const read = readEntry(`${dir}/f.json`);
+      if (read.reason && !/no cached credentials/.test(read.reason)) torn++;
+      await Promise.resolve();
+    }
+    await writes;
+    assert.equal(torn, 0);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["f.json"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
