@@ -35,6 +35,7 @@ export async function withMfaCode(
   call: StsCallWithCode,
 ): Promise<Credentials> {
   const { MfaCodeRejected } = await import("./providers/sts.ts");
+  await ui.openConsole();
   const deadline = Date.now() + profile.mfaTimeoutSeconds * 1000;
   const chain = [env(CHAIN_ENV), profile.profile].filter(Boolean).join("\n");
   let retryReason: string | undefined;

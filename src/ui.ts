@@ -3,9 +3,8 @@
  * credential_process JSON. Never pass a secret to any of these.
  * @module
  */
-import { type Console, openConsole } from "./terminal.ts";
-import type { Env } from "./config/files.ts";
-import { envFlag } from "./config/resolve.ts";
+import type { Console } from "./terminal.ts";
+import { type Env, envFlag } from "./config/files.ts";
 
 /** Output switches, from flags and the environment. */
 export interface UiOptions {
@@ -41,11 +40,19 @@ export class Ui {
     this.options = options;
   }
 
-  /** The terminal to prompt on, opened on first use; undefined when there is none. */
+  /**
+   * Opens the terminal to prompt on (once); undefined when there is none. Loaded on demand: the
+   * cache-hit path never needs it.
+   */
+  async openConsole(): Promise<Console | undefined> {
+    if (this.#console === null) this.#console = (await import("./terminal.ts")).openConsole();
+    return this.console;
+  }
+
+  /** The terminal opened by {@link openConsole}; undefined before that or when there is none. */
   get console(): Console | undefined {
-    if (this.#console === null) this.#console = openConsole();
     if (this.#console) this.#usedConsole = true;
-    return this.#console;
+    return this.#console ?? undefined;
   }
 
   #paint(code: string, text: string, onTerminal: boolean): string {

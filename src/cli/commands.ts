@@ -6,6 +6,7 @@
 import type { OptionSpecs } from "./args.ts";
 import type { Ui } from "../ui.ts";
 import type { Env } from "../config/files.ts";
+import { runAssume } from "../commands/assume.ts";
 
 /** What a command gets. */
 export interface CommandContext {
@@ -62,7 +63,103 @@ export const COMMANDS: readonly Command[] = [
       "  vegas_role_arn = arn:aws:iam::222222222222:role/SingerRole",
       "  vegas_source_profile = default",
     ].join("\n"),
-    run: async (context) => (await import("../commands/assume_command.ts")).runAssume(context),
+    // Static: this is the hot path, and a dynamic import costs a module-graph load of its own.
+    run: runAssume,
+  },
+  {
+    name: "env",
+    summary: "Print a role profile's credentials as shell variable assignments (for eval)",
+    usage: "vegas-credentials env --profile=NAME [--format=sh|fish|powershell|json]",
+    options: {
+      ...profileOption,
+      format: {
+        type: "string",
+        value: "FORMAT",
+        description: "sh (default), fish, powershell or json",
+      },
+    },
+    details: [
+      "Examples:",
+      '  eval "$(vegas-credentials env --profile=singer)"',
+      "  vegas-credentials env --profile=singer --format=fish | source",
+      "  vegas-credentials env --profile=singer --format=powershell | Invoke-Expression",
+    ].join("\n"),
+    run: async (context) => (await import("../commands/env.ts")).runEnv(context),
+  },
+  {
+    name: "exec",
+    summary: "Run a command with a role profile's credentials in its environment",
+    usage: "vegas-credentials exec --profile=NAME -- COMMAND [ARGS...]",
+    options: profileOption,
+    details: [
+      "The command gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,",
+      "AWS_CREDENTIAL_EXPIRATION and the profile's region; AWS_PROFILE is removed.",
+      "Exits with the command's exit status (128+N when signal N ended it).",
+      "",
+      "Example:",
+      "  vegas-credentials exec --profile=singer -- terraform plan",
+    ].join("\n"),
+    run: async (context) => (await import("../commands/exec.ts")).runExec(context),
+  },
+  {
+    name: "status",
+    summary: "List the vegas profiles and what the cache holds for each",
+    usage: "vegas-credentials status [--json]",
+    options: { json: { type: "boolean", description: "A JSON array, for scripts" } },
+    run: async (context) => (await import("../commands/status.ts")).runStatus(context),
+  },
+  {
+    name: "doctor",
+    summary: "Check the setup of every vegas profile (no AWS calls); exit 1 on problems",
+    usage: "vegas-credentials doctor [--profile=NAME]",
+    options: {
+      profile: { ...profileOption.profile, description: "Check only this profile" },
+    },
+    run: async (context) => (await import("../commands/doctor.ts")).runDoctor(context),
+  },
+  {
+    name: "config list",
+    summary: "Show the files, cache directory and MFA inputs vegas-credentials uses here",
+    usage: "vegas-credentials config list [--profile=NAME]",
+    options: {
+      profile: {
+        ...profileOption.profile,
+        description: "Check the MFA inputs with this profile's settings",
+      },
+    },
+    run: async (context) => (await import("../commands/config_list.ts")).runConfigList(context),
+  },
+  {
+    name: "config show-profile",
+    summary: "Show a profile's resolved settings and where each comes from (no secrets)",
+    usage: "vegas-credentials config show-profile --profile=NAME",
+    options: profileOption,
+    run: async (context) => (await import("../commands/show_profile.ts")).runShowProfile(context),
+  },
+  {
+    name: "cache clean",
+    summary: "Remove cached credentials and MFA sessions",
+    usage: "vegas-credentials cache clean [--profile=NAME [--sessions]]",
+    options: {
+      profile: {
+        ...profileOption.profile,
+        description: "Only this profile's role credentials",
+      },
+      sessions: {
+        type: "boolean",
+        description: "With --profile: also the MFA session of its source profile",
+      },
+      credential: {
+        type: "boolean",
+        description: "Cached credentials (the default; for compatibility)",
+      },
+      password: {
+        type: "boolean",
+        description: "Accepted for compatibility: no YubiKey password is stored",
+      },
+    },
+    details: "Without --profile: every cached credential, MFA session and unused lock file.",
+    run: async (context) => (await import("../commands/cache_clean.ts")).runCacheClean(context),
   },
   {
     name: "version",
@@ -70,5 +167,12 @@ export const COMMANDS: readonly Command[] = [
     usage: "vegas-credentials version [--full]",
     options: { full: { type: "boolean", description: "Add OS, architecture and Deno version" } },
     run: async (context) => (await import("../commands/version.ts")).runVersion(context),
+  },
+  {
+    name: "help",
+    summary: "Show help for the program or a command",
+    usage: "vegas-credentials help [COMMAND]",
+    options: {},
+    run: async (context) => (await import("../commands/help_command.ts")).runHelp(context),
   },
 ];

@@ -98,10 +98,27 @@ export async function run(
 
 function unknownCommand(words: string[]): UsageError {
   const names = COMMANDS.map((c) => c.name);
-  const close = closestNames(words.join(" "), [...names, ...names.map((n) => n.split(" ")[0])]);
-  const hint = close.length ? ` (did you mean '${close[0]}'?)` : "";
+  const group = names.filter((name) => name.startsWith(`${words[0]} `));
+  if (group.length) {
+    // A group word (`cache`, `config`) alone or with a wrong second word.
+    const close = words.length > 1 ? closestNames(words.join(" "), group) : [];
+    const hint = close.length
+      ? `did you mean '${close[0]}'?`
+      : `its commands: ${group.map((name) => `'${name}'`).join(", ")}`;
+    const what = words.length > 1 ? `unknown command '${words.join(" ")}'` : `'${words[0]}'`;
+    return new UsageError(
+      `${what}${words.length > 1 ? "" : " needs a subcommand"} (${hint}); ` +
+        "see vegas-credentials --help",
+    );
+  }
+  const close = closestNames(words[0], new Set(names.map((name) => name.split(" ")[0])));
+  let hint = "";
+  if (close.length) {
+    const two = `${close[0]} ${words[1]}`;
+    hint = ` (did you mean '${names.includes(two) ? two : close[0]}'?)`;
+  }
   return new UsageError(
-    `unknown command '${words.join(" ")}'${hint}; see vegas-credentials --help`,
+    `unknown command '${words[0]}'${hint}; see vegas-credentials --help`,
   );
 }
 

@@ -5,12 +5,14 @@
  */
 import { type Env, processEnv } from "../config/files.ts";
 import { type ResolvedProfile, resolveProfile } from "../config/resolve.ts";
-import { cacheDir } from "../cache/dir.ts";
+import { cacheDir } from "../cache/key.ts";
 import { lockName, profilePrefix, roleCacheName } from "../cache/key.ts";
 import { ensureCacheDir } from "../cache/store.ts";
 import { cachedCredentials, type CacheSlot, readFresh } from "../providers/cached.ts";
-import type { Credentials } from "../credentials.ts";
+import { credentialProcessJson, type Credentials } from "../credentials.ts";
 import type { Ui } from "../ui.ts";
+import type { CommandContext } from "../cli/commands.ts";
+import { UsageError } from "../errors.ts";
 
 /** Time allowed for network calls on top of the MFA timeout when waiting for the lock. */
 const NETWORK_ALLOWANCE_MS = 60_000;
@@ -56,4 +58,18 @@ export async function assumeProfile(
     lockTimeoutMs: profile.mfaTimeoutSeconds * 1000 + NETWORK_ALLOWANCE_MS,
     fetchFresh: () => fetchRoleCredentials(profile, ui, env),
   });
+}
+
+/** Runs `assume --profile NAME`: one line of credential_process JSON on stdout. */
+export async function runAssume(context: CommandContext): Promise<number> {
+  const profile = context.values.profile;
+  if (typeof profile !== "string" || profile === "") {
+    throw new UsageError("assume needs --profile=NAME (the role profile in ~/.aws/config)");
+  }
+  if (context.positionals.length) {
+    throw new UsageError(`unexpected argument '${context.positionals[0]}' (use --profile=NAME)`);
+  }
+  const credentials = await assumeProfile(profile, context.ui, context.env);
+  context.print(credentialProcessJson(credentials) + "\n");
+  return 0;
 }

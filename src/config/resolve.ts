@@ -3,7 +3,7 @@
  * @module
  */
 import { ConfigError } from "../errors.ts";
-import { type Env, processEnv, readSharedFiles, type SharedFiles } from "./files.ts";
+import { type Env, envFlag, processEnv, readSharedFiles, type SharedFiles } from "./files.ts";
 import {
   closestNames,
   externalIdProblem,
@@ -300,12 +300,6 @@ function resolveRegion(
   }
   origins.region = "default";
   return "us-east-1";
-}
-
-/** Is this environment flag set? Set unless empty, `false` or `0` (the original tool's rule). */
-export function envFlag(env: Env, name: string): boolean {
-  const value = env(name);
-  return value !== undefined && value !== "" && value.toLowerCase() !== "false" && value !== "0";
 }
 
 function resolveEndpoint(

@@ -5,7 +5,6 @@
  */
 import { type Credentials, isFresh } from "../credentials.ts";
 import { type CacheEntryMeta, readEntry, writeEntry } from "../cache/store.ts";
-import { acquireLock } from "../cache/lock.ts";
 import type { Ui } from "../ui.ts";
 
 /** Where a provider's credentials live in the cache. */
@@ -53,6 +52,7 @@ export async function cachedCredentials(options: CachedOptions): Promise<Credent
   let lock: Disposable | undefined;
   if (options.lockPath) {
     try {
+      const { acquireLock } = await import("../cache/lock.ts"); // only on a miss
       lock = await acquireLock(
         options.lockPath,
         options.lockTimeoutMs,

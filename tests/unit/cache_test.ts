@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ensureCacheDir, readEntry, writeEntry } from "../../src/cache/store.ts";
-import { sha256Hex } from "../../src/cache/sha256.ts";
-import { cacheDir } from "../../src/cache/dir.ts";
+import { sha256Hex } from "../../src/cache/key.ts";
+import { cacheDir } from "../../src/cache/key.ts";
 import { credentialProcessJson, isFresh } from "../../src/credentials.ts";
 
 const credentials = (secondsLeft: number) => ({

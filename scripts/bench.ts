@@ -1,0 +1,126 @@
+/**
+ * Benchmark of the hot path: `assume` on a fresh cache entry versus an empty Deno program run with
+ * the same flags. Targets (from the core issue): at most 1.3x the empty program's wall time and at
+ * most 40 MiB peak memory. Results are printed as Markdown for BENCHMARKS.md.
+ *
+ * Usage: deno run -A scripts/bench.ts [--runs 60]
+ */
+import {
+  cliCommand,
+  makeSandbox,
+  REPO,
+  standardConfig,
+  standardCredentials,
+} from "../tests/support/harness.ts";
+import { resolveProfile } from "../src/config/resolve.ts";
+import { roleSlot } from "../src/commands/assume.ts";
+import { writeEntry } from "../src/cache/store.ts";
+
+const runsFlag = Deno.args.indexOf("--runs");
+const RUNS = runsFlag >= 0 ? Number(Deno.args[runsFlag + 1]) : 60;
+const TARGET_RATIO = 1.3;
+const TARGET_RSS_KIB = 40 * 1024;
+
+await using sandbox = makeSandbox();
+sandbox.writeConfig(standardConfig({ source: "vegas_mfa_process = false" }));
+sandbox.writeCredentials(standardCredentials());
+const env = (name: string) => sandbox.env[name];
+const profile = resolveProfile("singer", env);
+const slot = roleSlot(profile, env);
+writeEntry(slot.dir, slot.name, {
+  ...slot.meta,
+  createdAt: new Date().toISOString(),
+  credentials: {
+    accessKeyId: "ASIABENCHMARKEXAMPLE",
+    secretAccessKey: "benchmark-secret",
+    sessionToken: "benchmark-token",
+    expiration: new Date(Date.now() + 3600_000),
+  },
+}, slot.replacesPrefix);
+
+const cli = cliCommand();
+const flags = cli.slice(1, -1); // run -q -P=vegas --no-prompt --config=…
+const commands = {
+  empty: [cli[0], ...flags, `${REPO}scripts/bench_empty.ts`],
+  hit: [...cli, "assume", "--profile=singer"],
+};
+
+function runOnce(argv: string[]): number {
+  const started = performance.now();
+  const out = new Deno.Command(argv[0], {
+    args: argv.slice(1),
+    env: sandbox.env,
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).outputSync();
+  const ms = performance.now() - started;
+  if (!out.success) {
+    throw new Error(`${argv.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  return ms;
+}
+
+function peakRssKiB(argv: string[]): number | undefined {
+  try {
+    const out = new Deno.Command("/usr/bin/time", {
+      args: ["-f", "%M", ...argv],
+      env: sandbox.env,
+      clearEnv: true,
+      stdout: "null",
+      stderr: "piped",
+    }).outputSync();
+    return Number(new TextDecoder().decode(out.stderr).trim().split("\n").at(-1));
+  } catch {
+    return undefined;
+  }
+}
+
+const stats = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    mean: values.reduce((a, b) => a + b, 0) / values.length,
+    median: sorted[Math.floor(sorted.length / 2)],
+    min: sorted[0],
+  };
+};
+
+for (let i = 0; i < 5; i++) (runOnce(commands.empty), runOnce(commands.hit));
+const times = { empty: [] as number[], hit: [] as number[] };
+for (let i = 0; i < RUNS; i++) {
+  times.empty.push(runOnce(commands.empty));
+  times.hit.push(runOnce(commands.hit));
+}
+const rss = {
+  empty: Math.max(...Array.from({ length: 5 }, () => peakRssKiB(commands.empty) ?? NaN)),
+  hit: Math.max(...Array.from({ length: 5 }, () => peakRssKiB(commands.hit) ?? NaN)),
+};
+const empty = stats(times.empty);
+const hit = stats(times.hit);
+const ratio = hit.median / empty.median;
+const fmt = (n: number) => n.toFixed(1);
+console.log(
+  `| program (deno ${Deno.version.deno}, ${Deno.build.target}, ${navigator.hardwareConcurrency} cores) | median ms | mean ms | min ms | peak RSS MiB |`,
+);
+console.log("|---|---|---|---|---|");
+console.log(
+  `| empty program, same flags | ${fmt(empty.median)} | ${fmt(empty.mean)} | ${fmt(empty.min)} | ${
+    fmt(rss.empty / 1024)
+  } |`,
+);
+console.log(
+  `| assume, cache hit | ${fmt(hit.median)} | ${fmt(hit.mean)} | ${fmt(hit.min)} | ${
+    fmt(rss.hit / 1024)
+  } |`,
+);
+console.log();
+console.log(
+  `cache hit / empty (medians): ${ratio.toFixed(2)}x (target ≤ ${TARGET_RATIO}x): ${
+    ratio <= TARGET_RATIO ? "met" : "NOT met"
+  }`,
+);
+console.log(
+  `peak memory: ${fmt(rss.hit / 1024)} MiB (target ≤ 40 MiB): ${
+    rss.hit <= TARGET_RSS_KIB ? "met" : "NOT met"
+  }`,
+);

@@ -1,0 +1,132 @@
+/**
+ * `config list`: where vegas-credentials looks for things, and which MFA inputs work here.
+ * @module
+ */
+import type { CommandContext } from "../cli/commands.ts";
+import { configFilePath, credentialsFilePath, type Env, readSharedFiles } from "../config/files.ts";
+import { type ResolvedProfile, resolveProfile } from "../config/resolve.ts";
+import { cacheDir } from "../cache/key.ts";
+import type { MfaRequest } from "../mfa/types.ts";
+import type { Ui } from "../ui.ts";
+import { alignColumns, findExecutable, noPositionals, vegasProfileNames } from "./common.ts";
+
+/** Where `ykman` usually lives when it is not on PATH. */
+const YKMAN_PLACES: Partial<Record<typeof Deno.build.os, string[]>> = {
+  darwin: [
+    "/opt/homebrew/bin/ykman",
+    "/usr/local/bin/ykman",
+    "/Applications/YubiKey Manager.app/Contents/MacOS/ykman",
+  ],
+  windows: ["C:\\Program Files\\Yubico\\YubiKey Manager\\ykman.exe"],
+};
+
+/** The `ykman` executable: from PATH, else a usual install location. */
+export function findYkman(env: Env): string | undefined {
+  return findExecutable("ykman", env) ??
+    (YKMAN_PLACES[Deno.build.os] ?? []).find((path) => findExecutable(path, env));
+}
+
+/** The GUI dialog program this platform would use, or why there is none. */
+export function findGuiDialog(env: Env, noGui: boolean): string {
+  if (noGui) return "disabled (--no-gui / VEGAS_CREDENTIALS_NO_GUI)";
+  if (Deno.build.os === "darwin") {
+    const path = findExecutable("osascript", env);
+    return path ? `osascript (${path})` : "none (osascript not found)";
+  }
+  if (Deno.build.os === "windows") {
+    const path = findExecutable("powershell", env);
+    return path ? `Windows dialog (${path})` : "none (powershell not found)";
+  }
+  for (const name of ["zenity", "qarma", "matedialog"]) {
+    const path = findExecutable(name, env);
+    if (!path) continue;
+    const display = env("WAYLAND_DISPLAY") || env("DISPLAY");
+    return display ? `${name} (${path})` : `${name} (${path}), but no DISPLAY/WAYLAND_DISPLAY`;
+  }
+  return "none (zenity, qarma or matedialog not found)";
+}
+
+/** A profile that names nothing, for asking the drivers whether they can run at all. */
+export function placeholderProfile(env: Env): ResolvedProfile {
+  return {
+    profile: "(none)",
+    roleArn: "arn:aws:iam::000000000000:role/none",
+    sourceProfile: "(none)",
+    durationSeconds: 3600,
+    region: "us-east-1",
+    useGlobalEndpoint: false,
+    mfaSerial: "arn:aws:iam::000000000000:mfa/none",
+    mfaTimeoutSeconds: 120,
+    yubikeyLabel: "arn:aws:iam::000000000000:mfa/none",
+    source: { accessKeyId: "", secretAccessKey: "" },
+    configFile: configFilePath(env),
+    credentialsFile: credentialsFilePath(env),
+    origins: {},
+  };
+}
+
+/** Each MFA driver and whether it can give a code here: `available` or the reason it cannot. */
+export async function detectInputs(
+  profile: ResolvedProfile,
+  ui: Ui,
+  env: Env,
+): Promise<{ name: string; available: boolean; detail: string }[]> {
+  const { MFA_DRIVERS } = await import("../mfa/registry.ts");
+  const request: MfaRequest = { profile, attempt: 1, ui, env, childEnv: {} };
+  return MFA_DRIVERS.map((driver) => {
+    try {
+      const found = driver.detect(request);
+      return typeof found === "string"
+        ? { name: driver.name, available: false, detail: found }
+        : { name: driver.name, available: true, detail: "available" };
+    } catch (error) {
+      return { name: driver.name, available: false, detail: (error as Error).message };
+    }
+  });
+}
+
+function describePath(path: string, kind: "file" | "dir"): string {
+  try {
+    const info = Deno.statSync(path);
+    if (kind === "dir" && !info.isDirectory) return `${path} (not a directory)`;
+    return path;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      return `${path} (${kind === "dir" ? "not created yet" : "missing"})`;
+    }
+    return `${path} (${(error as Error).message})`;
+  }
+}
+
+/** Runs `config list [--profile NAME]`. */
+export async function runConfigList(context: CommandContext): Promise<number> {
+  noPositionals(context);
+  const { env, ui } = context;
+  const profileName = typeof context.values.profile === "string"
+    ? context.values.profile
+    : undefined;
+  const profile = profileName ? resolveProfile(profileName, env) : placeholderProfile(env);
+  let profiles: string;
+  try {
+    const names = vegasProfileNames(readSharedFiles(env));
+    profiles = names.length ? names.join(", ") : "none (no profile has vegas_role_arn)";
+  } catch (error) {
+    profiles = (error as Error).message;
+  }
+  const ykman = profile.ykmanPath ?? findYkman(env);
+  const rows = [
+    ["config file:", describePath(configFilePath(env), "file")],
+    ["credentials file:", describePath(credentialsFilePath(env), "file")],
+    ["cache directory:", describePath(cacheDir(env), "dir")],
+    ["vegas profiles:", profiles],
+    ["ykman:", ykman ?? "not found"],
+    ["GUI dialog:", findGuiDialog(env, ui.options.noGui)],
+  ];
+  const inputs = await detectInputs(profile, ui, env);
+  const title = profileName ? `MFA inputs for profile '${profileName}':` : "MFA inputs:";
+  context.print(
+    alignColumns(rows) + `${title}\n` +
+      alignColumns(inputs.map((input) => [`  ${input.name}`, input.detail])),
+  );
+  return 0;
+}

@@ -1,0 +1,88 @@
+/**
+ * `env --profile NAME [--format sh|fish|powershell|json]`: the role's credentials as environment
+ * variable assignments for `eval`. Printing credentials is this command's purpose.
+ * @module
+ */
+import type { CommandContext } from "../cli/commands.ts";
+import type { Env } from "../config/files.ts";
+import { resolveProfile } from "../config/resolve.ts";
+import { type Credentials, formatExpiration } from "../credentials.ts";
+import { UsageError } from "../errors.ts";
+import type { Ui } from "../ui.ts";
+import { assumeProfile } from "./assume.ts";
+import { noPositionals, requiredProfile } from "./common.ts";
+
+/** Output formats of `env`. */
+export const ENV_FORMATS = ["sh", "fish", "powershell", "json"] as const;
+
+/** One of {@link ENV_FORMATS}. */
+export type EnvFormat = typeof ENV_FORMATS[number];
+
+/** The variables for `credentials`, in a stable order; the region ones only when `region` is known. */
+export function credentialVariables(
+  credentials: Credentials,
+  region: string | undefined,
+): [string, string][] {
+  const vars: [string, string][] = [
+    ["AWS_ACCESS_KEY_ID", credentials.accessKeyId],
+    ["AWS_SECRET_ACCESS_KEY", credentials.secretAccessKey],
+  ];
+  if (credentials.sessionToken) vars.push(["AWS_SESSION_TOKEN", credentials.sessionToken]);
+  vars.push(["AWS_CREDENTIAL_EXPIRATION", formatExpiration(credentials.expiration)]);
+  if (region) vars.push(["AWS_REGION", region], ["AWS_DEFAULT_REGION", region]);
+  return vars;
+}
+
+/** Quotes `value` for POSIX shells: single quotes, a quote inside written `'\''`. */
+export function quoteSh(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Quotes `value` for fish: single quotes, backslash and quote escaped with a backslash. */
+export function quoteFish(value: string): string {
+  return `'${value.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
+}
+
+/** Quotes `value` for PowerShell: single quotes (verbatim), a quote inside doubled. */
+export function quotePowerShell(value: string): string {
+  return `'${value.replace(/['\u2018\u2019\u201a\u201b]/g, (quote) => quote + quote)}'`;
+}
+
+/** The assignments in `format`, one per line. */
+export function formatVariables(vars: readonly [string, string][], format: EnvFormat): string {
+  switch (format) {
+    case "sh":
+      return vars.map(([name, value]) => `export ${name}=${quoteSh(value)}\n`).join("");
+    case "fish":
+      return vars.map(([name, value]) => `set -gx ${name} ${quoteFish(value)};\n`).join("");
+    case "powershell":
+      return vars.map(([name, value]) => `$Env:${name} = ${quotePowerShell(value)}\n`).join("");
+    case "json":
+      return JSON.stringify(Object.fromEntries(vars), null, 2) + "\n";
+  }
+}
+
+/** Credentials of `profileName` (cached or fetched, as `assume`) as environment variables. */
+export async function profileVariables(
+  profileName: string,
+  ui: Ui,
+  env: Env,
+): Promise<[string, string][]> {
+  const profile = resolveProfile(profileName, env);
+  const credentials = await assumeProfile(profileName, ui, env);
+  const region = profile.origins.region === "default" ? undefined : profile.region;
+  return credentialVariables(credentials, region);
+}
+
+/** Runs `env --profile NAME [--format F]`. */
+export async function runEnv(context: CommandContext): Promise<number> {
+  noPositionals(context);
+  const name = requiredProfile(context, "env");
+  const format = context.values.format ?? "sh";
+  if (!ENV_FORMATS.includes(format as EnvFormat)) {
+    throw new UsageError(`--format must be one of ${ENV_FORMATS.join(", ")}, not '${format}'`);
+  }
+  const vars = await profileVariables(name, context.ui, context.env);
+  context.print(formatVariables(vars, format as EnvFormat));
+  return 0;
+}

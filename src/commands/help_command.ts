@@ -1,0 +1,42 @@
+/**
+ * `help [COMMAND]`: the same text as `--help` and `COMMAND --help`.
+ * @module
+ */
+import type { CommandContext } from "../cli/commands.ts";
+import { COMMANDS } from "../cli/commands.ts";
+import { commandHelp, mainHelp } from "../cli/help.ts";
+import { UsageError } from "../errors.ts";
+import { closestNames } from "../config/validate.ts";
+
+/** Runs `help [COMMAND]`. */
+export function runHelp(context: CommandContext): Promise<number> {
+  const name = context.positionals.join(" ");
+  if (name === "") {
+    context.print(mainHelp());
+    return Promise.resolve(0);
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command) {
+    context.print(commandHelp(command));
+    return Promise.resolve(0);
+  }
+  const group = COMMANDS.filter((c) => c.name.startsWith(`${name} `));
+  if (group.length) {
+    const width = Math.max(...group.map((c) => c.name.length)) + 4;
+    context.print(
+      [
+        `Commands of '${name}':`,
+        ...group.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+        "",
+        `Run 'vegas-credentials help ${group[0].name}' for a command's options.`,
+        "",
+      ].join("\n"),
+    );
+    return Promise.resolve(0);
+  }
+  const close = closestNames(name, COMMANDS.map((c) => c.name));
+  throw new UsageError(
+    `unknown command '${name}'${close.length ? ` (did you mean '${close[0]}'?)` : ""}; ` +
+      "see vegas-credentials --help",
+  );
+}

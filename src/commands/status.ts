@@ -1,0 +1,142 @@
+/**
+ * `status [--json]`: every vegas profile, its role, and what the cache holds for it.
+ * @module
+ */
+import type { CommandContext } from "../cli/commands.ts";
+import { type Env, readSharedFiles } from "../config/files.ts";
+import { resolveProfile } from "../config/resolve.ts";
+import { readEntry } from "../cache/store.ts";
+import { isFresh } from "../credentials.ts";
+import { CHAINED_ROLE_MAX_SECONDS } from "../fresh.ts";
+import { sessionSlot } from "../providers/mfa_session.ts";
+import { roleSlot } from "./assume.ts";
+import { alignColumns, formatRemaining, noPositionals, vegasProfileNames } from "./common.ts";
+
+/** What the cache holds in one slot. */
+export interface SlotStatus {
+  /** `fresh`: will be used; `expired`: expired or within the 10-minute refresh window. */
+  readonly state: "fresh" | "expired" | "none";
+  readonly expiration: string | null;
+  readonly expiresInSeconds: number | null;
+}
+
+/** One line of `status`. */
+export interface ProfileStatus {
+  readonly profile: string;
+  readonly roleArn: string | null;
+  readonly sourceProfile: string | null;
+  readonly mfaSerial: string | null;
+  readonly cached: SlotStatus["state"] | null;
+  readonly expiration: string | null;
+  readonly expiresInSeconds: number | null;
+  /** The MFA session of the source profile; null when `vegas_mfa_session_duration` is not set. */
+  readonly session:
+    | (SlotStatus & {
+      readonly durationSeconds: number;
+      /** False when the role's duration_seconds is over 1 hour (assumed directly with MFA). */
+      readonly used: boolean;
+    })
+    | null;
+  /** Why the profile does not resolve. */
+  readonly error?: string;
+}
+
+function slotStatus(path: string, now: Date): SlotStatus {
+  const read = readEntry(path);
+  if (!read.entry) return { state: "none", expiration: null, expiresInSeconds: null };
+  const { expiration } = read.entry.credentials;
+  return {
+    state: isFresh(read.entry.credentials, now) ? "fresh" : "expired",
+    expiration: expiration.toISOString(),
+    expiresInSeconds: Math.round((expiration.getTime() - now.getTime()) / 1000),
+  };
+}
+
+/** The status of every vegas profile (those with `vegas_role_arn`) in the config file. */
+export function profileStatuses(env: Env, now = new Date()): ProfileStatus[] {
+  const files = readSharedFiles(env);
+  return vegasProfileNames(files).map((name): ProfileStatus => {
+    const raw = files.config.get(name)!;
+    try {
+      const profile = resolveProfile(name, env, files);
+      const role = roleSlot(profile, env);
+      const cached = slotStatus(`${role.dir}/${role.name}`, now);
+      let session: ProfileStatus["session"] = null;
+      if (profile.mfaSessionDuration !== undefined) {
+        const slot = sessionSlot(profile, env);
+        session = {
+          ...slotStatus(`${slot.dir}/${slot.name}`, now),
+          durationSeconds: profile.mfaSessionDuration,
+          used: profile.durationSeconds <= CHAINED_ROLE_MAX_SECONDS,
+        };
+      }
+      return {
+        profile: name,
+        roleArn: profile.roleArn,
+        sourceProfile: profile.sourceProfile,
+        mfaSerial: profile.mfaSerial,
+        cached: cached.state,
+        expiration: cached.expiration,
+        expiresInSeconds: cached.expiresInSeconds,
+        session,
+      };
+    } catch (error) {
+      return {
+        profile: name,
+        roleArn: raw.get("vegas_role_arn") ?? null,
+        sourceProfile: raw.get("vegas_source_profile") ?? null,
+        mfaSerial: null,
+        cached: null,
+        expiration: null,
+        expiresInSeconds: null,
+        session: null,
+        error: (error as Error).message,
+      };
+    }
+  });
+}
+
+function remaining(slot: { expiresInSeconds: number | null }): string {
+  if (slot.expiresInSeconds === null) return "-";
+  return formatRemaining(slot.expiresInSeconds);
+}
+
+function sessionCell(status: ProfileStatus): string {
+  const session = status.session;
+  if (status.error) return "-";
+  if (!session) return "off";
+  if (!session.used) return "not used (duration > 1h)";
+  if (session.state === "none") return "none";
+  return `${session.state}, ${remaining(session)}`;
+}
+
+/** The `status` table. */
+export function statusTable(statuses: readonly ProfileStatus[]): string {
+  if (!statuses.length) {
+    return "No vegas profiles: no profile in the config file has vegas_role_arn.\n";
+  }
+  const rows = [
+    ["PROFILE", "ROLE", "SOURCE", "MFA DEVICE", "CACHED", "EXPIRES IN", "SESSION"],
+    ...statuses.map((s) => [
+      s.profile,
+      s.roleArn ?? "-",
+      s.sourceProfile ?? "-",
+      s.mfaSerial ?? "-",
+      s.error ? "error" : s.cached ?? "-",
+      s.error || s.cached === "none" ? "-" : remaining(s),
+      sessionCell(s),
+    ]),
+  ];
+  const errors = statuses.filter((s) => s.error).map((s) => `${s.profile}: ${s.error}\n`);
+  return alignColumns(rows) + (errors.length ? "\n" + errors.join("") : "");
+}
+
+/** Runs `status [--json]`. */
+export function runStatus(context: CommandContext): Promise<number> {
+  noPositionals(context);
+  const statuses = profileStatuses(context.env);
+  context.print(
+    context.values.json ? JSON.stringify(statuses, null, 2) + "\n" : statusTable(statuses),
+  );
+  return Promise.resolve(0);
+}

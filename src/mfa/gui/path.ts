@@ -1,0 +1,41 @@
+/**
+ * Finding programs on `PATH` without spawning `which` (dialog programs, ykman).
+ * @module
+ */
+import type { Env } from "../../config/files.ts";
+
+/** Is `path` a file this user can run? (On Windows any file: there is no execute bit.) */
+export function isExecutable(path: string, os: typeof Deno.build.os = Deno.build.os): boolean {
+  try {
+    const info = Deno.statSync(path);
+    return info.isFile && (os === "windows" || info.mode === null || (info.mode & 0o111) !== 0);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Full path of `name` on `PATH` (with `PATHEXT` on Windows), or undefined. A name with a slash is
+ * checked as is.
+ */
+export function findOnPath(
+  name: string,
+  env: Env,
+  os: typeof Deno.build.os = Deno.build.os,
+): string | undefined {
+  const windows = os === "windows";
+  if (name.includes("/") || (windows && name.includes("\\"))) {
+    return isExecutable(name, os) ? name : undefined;
+  }
+  const extensions = windows && !/\.[a-z0-9]+$/i.test(name)
+    ? (env("PATHEXT") ?? ".COM;.EXE;.BAT;.CMD").split(";").filter(Boolean)
+    : [""];
+  for (const dir of (env("PATH") ?? "").split(windows ? ";" : ":")) {
+    if (!dir) continue;
+    for (const extension of extensions) {
+      const path = `${dir.replace(/[\\/]$/, "")}${windows ? "\\" : "/"}${name}${extension}`;
+      if (isExecutable(path, os)) return path;
+    }
+  }
+  return undefined;
+}
