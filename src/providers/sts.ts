@@ -176,10 +176,12 @@ export function describeStsError(
   }
   const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
   const message = (e.message ?? String(error)).replace(/\s+/g, " ").trim();
-  const isServiceError = e.$fault !== undefined && e.name && !/Error$/.test(e.name) ||
-    /^[A-Z][A-Za-z]+$/.test(e.name ?? "") && e.name !== "Error" &&
-      !message.includes("Deserialization");
-  if (!isServiceError || message.includes("Deserialization") || message.includes("non-XML")) {
+  // An STS error has a fault side and a real error code; a proxy's HTML page or a truncated body
+  // reaches us as "Unknown" or as a deserialization failure.
+  const isStsError = e.$fault !== undefined && !!e.name &&
+    !["Unknown", "Error", "SyntaxError", "TypeError"].includes(e.name) &&
+    !/Deserialization|non-XML|Unexpected token/i.test(message);
+  if (!isStsError) {
     const statusText = status ? `HTTP ${status}` : "an unreadable answer";
     return new VegasError(
       `${what} failed: ${endpoint} answered ${statusText} that is not an STS response`,

@@ -94,7 +94,9 @@ export const TOTP_COMMAND =
   `'${Deno.execPath()}' run -q --allow-env=TOTP_SECRET '${REPO}tests/support/totp.ts'`;
 
 /** The usual source profile and one role profile named `singer`. */
-export function standardConfig(extra: { target?: string; source?: string } = {}): string {
+export function standardConfig(
+  extra: { target?: string; source?: string; roleArn?: string } = {},
+): string {
   return [
     "[default]",
     `mfa_serial = ${TEST_USER.mfaSerial}`,
@@ -102,7 +104,7 @@ export function standardConfig(extra: { target?: string; source?: string } = {})
     "",
     "[profile singer]",
     "credential_process = vegas-credentials assume --profile=singer",
-    `vegas_role_arn = ${TEST_ROLE_ARN}`,
+    `vegas_role_arn = ${extra.roleArn ?? TEST_ROLE_ARN}`,
     "vegas_source_profile = default",
     extra.target ?? "",
     "",

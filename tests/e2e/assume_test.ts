@@ -1,0 +1,292 @@
+/**
+ * `assume` end to end: the program run as a subprocess exactly as credential_process runs it, against
+ * the local STS emulator (which checks SigV4 signatures and TOTP codes).
+ */
+import assert from "node:assert/strict";
+import { parseCredentialOutput, runCli, TEST_USER, TOTP_COMMAND } from "../support/harness.ts";
+import { makeWorld, ROLES } from "../support/world.ts";
+
+const MFA = `vegas_mfa_process = ${TOTP_COMMAND}`;
+const ASSUME = ["assume", "--profile=singer"];
+
+/** No secret of the test user may ever be printed. */
+function assertNoSecrets(text: string) {
+  assert.doesNotMatch(text, new RegExp(TEST_USER.secretAccessKey.replaceAll("/", "\\/")));
+  assert.doesNotMatch(text, /\b\d{6}\b/, "an MFA code was printed");
+}
+
+Deno.test("assume: a miss calls STS once, the next run is a cache hit", async () => {
+  await using world = await makeWorld({ source: MFA });
+  const first = await runCli(world.sandbox, ASSUME);
+  assert.equal(first.code, 0, first.stderr);
+  const credentials = parseCredentialOutput(first.stdout);
+  assert.match(credentials.AccessKeyId, /^ASIA/);
+  assert.ok(credentials.SessionToken);
+  assert.ok(Date.parse(credentials.Expiration) - Date.now() > 3500_000);
+  assertNoSecrets(first.stderr);
+  assert.equal(world.sts.count("AssumeRole", true), 1);
+
+  const second = await runCli(world.sandbox, ["assume", "-p", "singer"]);
+  assert.equal(second.code, 0, second.stderr);
+  assert.equal(second.stdout, first.stdout);
+  assert.equal(second.stderr, "");
+  assert.equal(world.sts.count("AssumeRole"), 1);
+
+  const files = [...Deno.readDirSync(world.sandbox.cacheDir)];
+  assert.equal(Deno.statSync(world.sandbox.cacheDir).mode! & 0o777, 0o700);
+  for (const file of files) {
+    assert.equal(Deno.statSync(`${world.sandbox.cacheDir}/${file.name}`).mode! & 0o777, 0o600);
+  }
+});
+
+Deno.test("assume: the STS call carries the configured values", async () => {
+  await using world = await makeWorld({
+    source: MFA + "\nregion = eu-west-1",
+    target: "duration_seconds = 4383
+role_session_name = SinatraAtTheSands",
+    roleArn: ROLES.long,
+  });
+  const result = await runCli(world.sandbox, ASSUME);
+  assert.equal(result.code, 0, result.stderr);
+  const call = world.sts.calls.find((c) => c.action === "AssumeRole")!;
+  assert.equal(call.params.RoleArn, ROLES.long);
+  assert.equal(call.params.DurationSeconds, "4383");
+  assert.equal(call.params.RoleSessionName, "SinatraAtTheSands");
+  assert.equal(call.params.SerialNumber, TEST_USER.mfaSerial);
+  assert.equal(call.params.TokenCode, "******");
+  assert.equal(call.accessKeyId, TEST_USER.accessKeyId);
+});
+
+Deno.test("assume: role ARNs with a path and external ids work", async () => {
+  await using world = await makeWorld({
+    source: MFA,
+    roleArn: ROLES.withPath,
+    target: `\n[profile partner]\n` +
+      `vegas_role_arn = ${ROLES.withExternalId}\nvegas_source_profile = default\nexternal_id = 0093624694724\n`,
+  });
+  const path = await runCli(world.sandbox, ASSUME);
+  assert.equal(path.code, 0, path.stderr);
+  // Two profiles on one device in the same 30-second window: the second waits for the next code.
+  const partner = await runCli(world.sandbox, ["assume", "--profile", "partner"]);
+  assert.equal(partner.code, 0, partner.stderr);
+  assert.equal(world.sts.count("AssumeRole", true), 2);
+});
+
+Deno.test("assume: editing the config misses the cache and replaces the old file", async () => {
+  await using world = await makeWorld({ source: MFA });
+  assert.equal((await runCli(world.sandbox, ASSUME)).code, 0);
+  const before = [...Deno.readDirSync(world.sandbox.cacheDir)].filter((f) =>
+    f.name.endsWith(".json")
+  );
+  Deno.writeTextFileSync(world.sandbox.configFile, "duration_seconds = 1800\n", { append: true });
+  const after = await runCli(world.sandbox, ASSUME);
+  assert.equal(after.code, 0, after.stderr);
+  assert.equal(world.sts.count("AssumeRole", true), 2);
+  const files = [...Deno.readDirSync(world.sandbox.cacheDir)].filter((f) =>
+    f.name.endsWith(".json")
+  );
+  assert.equal(files.length, 1);
+  assert.notEqual(files[0].name, before[0].name);
+});
+
+Deno.test("assume: credentials with less than 10 minutes left are refreshed", async () => {
+  await using world = await makeWorld({ source: MFA });
+  world.sts.issueLifetimeSeconds = 500;
+  const first = await runCli(world.sandbox, ASSUME);
+  assert.equal(first.code, 0, first.stderr);
+  world.sts.issueLifetimeSeconds = undefined;
+  const second = await runCli(world.sandbox, ["--verbose", ...ASSUME]);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stderr, /expire within 10 minutes/);
+  assert.notEqual(
+    parseCredentialOutput(second.stdout).AccessKeyId,
+    parseCredentialOutput(first.stdout).AccessKeyId,
+  );
+  assert.equal(world.sts.count("AssumeRole", true), 2);
+});
+
+Deno.test("assume: a corrupt cache file is a miss, replaced, and explained with --verbose", async () => {
+  await using world = await makeWorld({ source: MFA });
+  assert.equal((await runCli(world.sandbox, ASSUME)).code, 0);
+  const file = [...Deno.readDirSync(world.sandbox.cacheDir)].find((f) => f.name.endsWith(".json"))!;
+  Deno.writeTextFileSync(`${world.sandbox.cacheDir}/${file.name}`, '{"format":1,"accessKey');
+  const result = await runCli(world.sandbox, ["assume", "--profile=singer", "--verbose"]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /corrupt JSON/);
+  parseCredentialOutput(result.stdout);
+  assert.doesNotThrow(() =>
+    JSON.parse(Deno.readTextFileSync(`${world.sandbox.cacheDir}/${file.name}`))
+  );
+});
+
+/** Bad inputs: one clear line on stderr, exit code, nothing on stdout, no STS call, no cache. */
+const BAD_INPUTS: [string, { source?: string; target?: string } | string, RegExp, number?][] = [
+  ["unknown profile", {}, /profile 'singer' is not in .*config/, undefined],
+  [
+    "bad role ARN",
+    { source: MFA, target: "vegas_role_arn = arn:aws:iam::2222:role/x" },
+    /profile 'singer' in .*config: vegas_role_arn 'arn:aws:iam::2222:role\/x' is not an IAM role ARN/,
+  ],
+  [
+    "bad MFA serial",
+    { source: "mfa_serial = nope" },
+    /source profile 'default' in .*config: mfa_serial 'nope' is neither/,
+  ],
+  [
+    "duration",
+    { source: MFA, target: "duration_seconds = 60" },
+    /duration_seconds '60' must be between 900 and 43200/,
+  ],
+  [
+    "session name",
+    { source: MFA, target: "role_session_name = a b" },
+    /role_session_name 'a b' must be/,
+  ],
+  ["external id", { source: MFA, target: "external_id = x" }, /external_id 'x' must be/],
+  [
+    "plain role_arn",
+    { source: MFA, target: "role_arn = arn:aws:iam::222222222222:role/R" },
+    /role_arn must be written vegas_role_arn/,
+  ],
+  [
+    "missing source",
+    { source: MFA, target: "vegas_source_profile = nobody" },
+    /'nobody' is not a profile/,
+  ],
+];
+
+for (const [name, config, message] of BAD_INPUTS) {
+  Deno.test(`assume: bad input, ${name}`, async () => {
+    await using world = await makeWorld(config);
+    if (name === "unknown profile") world.sandbox.writeConfig("[profile singers]\n");
+    const result = await runCli(world.sandbox, ASSUME);
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout, "");
+    assert.match(result.stderr, message);
+    assert.equal(result.stderr.trimEnd().split("\n").length, 1, result.stderr);
+    assert.equal(world.sts.calls.length, 0);
+    assert.throws(() => Deno.statSync(world.sandbox.cacheDir));
+  });
+}
+
+Deno.test("assume: usage errors exit 2", async () => {
+  await using world = await makeWorld({ source: MFA });
+  for (const args of [["assume"], ["assume", "--profle=singer"], ["asume", "-p", "singer"]]) {
+    const result = await runCli(world.sandbox, args);
+    assert.equal(result.code, 2, args.join(" "));
+    assert.equal(result.stdout, "");
+    assert.match(result.stderr, /needs --profile|did you mean/);
+  }
+});
+
+Deno.test("assume: missing source keys and no MFA input are clear errors", async () => {
+  await using world = await makeWorld({});
+  const noInput = await runCli(world.sandbox, ASSUME);
+  assert.equal(noInput.code, 1);
+  assert.match(noInput.stderr, /no MFA input available for profile 'singer'/);
+  world.sandbox.writeCredentials("");
+  const noKeys = await runCli(world.sandbox, ASSUME);
+  assert.match(
+    noKeys.stderr,
+    /source profile 'default' \(of profile 'singer'\) has no aws_access_key_id/,
+  );
+  assert.equal(world.sts.calls.length, 0);
+});
+
+Deno.test("assume: a failing MFA command or one printing no code", async () => {
+  await using world = await makeWorld({ source: "vegas_mfa_process = echo oops >&2; exit 3" });
+  const failed = await runCli(world.sandbox, ASSUME);
+  assert.equal(failed.code, 1);
+  assert.match(failed.stderr, /vegas_mfa_process failed \(exit code 3/);
+  assert.match(failed.stderr, /oops/);
+  world.sandbox.writeConfig(
+    world.sandbox.env.HOME
+      ? Deno.readTextFileSync(world.sandbox.configFile).replace(
+        "echo oops >&2; exit 3",
+        "echo 12345",
+      )
+      : "",
+  );
+  const noCode = await runCli(world.sandbox, ASSUME);
+  assert.match(noCode.stderr, /printed no 6-digit code/);
+  assert.equal(world.sts.calls.length, 0);
+});
+
+Deno.test("assume: STS 5xx and throttling are retried by the SDK", async () => {
+  await using world = await makeWorld({ source: MFA });
+  world.sts.injectFaults({ status: 500, code: "InternalFailure" }, {
+    status: 400,
+    code: "Throttling",
+    message: "Rate exceeded",
+  });
+  const result = await runCli(world.sandbox, ASSUME);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(world.sts.count("AssumeRole"), 3);
+  assert.equal(world.sts.count("AssumeRole", true), 1);
+});
+
+Deno.test("assume: STS errors become one sentence with AWS's code", async () => {
+  await using world = await makeWorld({ source: MFA });
+  const faults = () =>
+    world.sts.injectFaults(
+      ...Array(3).fill({ status: 503, code: "ServiceUnavailable", message: "down" }),
+    );
+  faults();
+  const down = await runCli(world.sandbox, ASSUME);
+  assert.equal(down.code, 1);
+  assert.equal(down.stdout, "");
+  assert.match(
+    down.stderr,
+    /AssumeRole of arn:aws:iam::222222222222:role\/SingerRole for profile 'singer' failed: ServiceUnavailable: down/,
+  );
+
+  world.sts.injectFaults(
+    ...Array(3).fill({ status: 502, body: "<html>Bad Gateway</html>", contentType: "text/html" }),
+  );
+  const html = await runCli(world.sandbox, ASSUME);
+  assert.equal(html.code, 1);
+  assert.match(html.stderr, /answered HTTP 502 that is not an STS response/);
+
+  const untrusted = await makeWorld({
+    source: MFA,
+    target: "vegas_role_arn = arn:aws:iam::999999999999:role/Nope",
+  });
+  await using _ = untrusted;
+  const denied = await runCli(untrusted.sandbox, ASSUME);
+  assert.equal(denied.code, 1);
+  assert.match(
+    denied.stderr,
+    /failed: AccessDenied: User: .* is not authorized to perform: sts:AssumeRole/,
+  );
+  assert.equal(denied.stderr.trimEnd().split("\n").length, 1, denied.stderr);
+});
+
+Deno.test("assume: duration over the role's maximum is AWS's ValidationError", async () => {
+  await using world = await makeWorld({ source: MFA, target: "duration_seconds = 7200" });
+  const result = await runCli(world.sandbox, ASSUME);
+  assert.equal(result.code, 1);
+  assert.match(
+    result.stderr,
+    /ValidationError: The requested DurationSeconds exceeds the MaxSessionDuration/,
+  );
+});
+
+Deno.test("assume: an unreachable endpoint fails within the time limit", async () => {
+  await using world = await makeWorld({ source: MFA });
+  const result = await runCli(world.sandbox, ASSUME, {
+    env: { AWS_ENDPOINT_URL_STS: "http://127.0.0.1:9" },
+  });
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /cannot reach http:\/\/127.0.0.1:9/);
+});
+
+Deno.test("assume: invalid keys are reported by AWS's code", async () => {
+  await using world = await makeWorld({ source: MFA });
+  world.sandbox.writeCredentials(
+    `[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wrong\n`,
+  );
+  const result = await runCli(world.sandbox, ASSUME);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /SignatureDoesNotMatch/);
+  assert.doesNotMatch(result.stderr, /wrong/);
+});

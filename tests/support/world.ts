@@ -1,0 +1,80 @@
+/**
+ * A test world: a sandbox HOME wired to a fresh local STS emulator that knows the test user, its MFA
+ * device and a few roles.
+ * @module
+ */
+import { startStsEmulator, type StsEmulator } from "./sts_server.ts";
+import {
+  makeSandbox,
+  type Sandbox,
+  standardConfig,
+  standardCredentials,
+  TEST_ROLE_ARN,
+  TEST_USER,
+} from "./harness.ts";
+
+/** Extra roles every world has. */
+export const ROLES = {
+  main: TEST_ROLE_ARN,
+  withPath: "arn:aws:iam::222222222222:role/team/app/DeployRole",
+  withExternalId: "arn:aws:iam::333333333333:role/PartnerRole",
+  long: "arn:aws:iam::222222222222:role/LongRole",
+} as const;
+
+/** Sandbox + emulator; dispose to stop both. */
+export interface World extends AsyncDisposable {
+  readonly sandbox: Sandbox;
+  readonly sts: StsEmulator;
+}
+
+/** Starts a world. The sandbox's env points the program at the emulator. */
+export async function makeWorld(
+  config: { target?: string; source?: string; roleArn?: string } | string = {},
+): Promise<World> {
+  const sts = await startStsEmulator({
+    users: [{ ...TEST_USER }],
+    roles: [
+      { arn: ROLES.main },
+      { arn: ROLES.withPath },
+      { arn: ROLES.withExternalId, externalId: "0093624694724" },
+      { arn: ROLES.long, maxSessionDuration: 43200 },
+    ],
+  });
+  const sandbox = makeSandbox();
+  sandbox.env.AWS_ENDPOINT_URL_STS = sts.url;
+  sandbox.writeConfig(typeof config === "string" ? config : standardConfig(config));
+  sandbox.writeCredentials(standardCredentials());
+  return {
+    sandbox,
+    sts,
+    async [Symbol.asyncDispose]() {
+      await sts.close();
+      await sandbox[Symbol.asyncDispose]();
+    },
+  };
+}
+
+/** Polls `check` until it returns a value or `timeoutMs` passes. */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Path of Debian's AWS CLI (a real credential_process caller), else whatever `aws` is on PATH. */
+export function awsCli(): string {
+  try {
+    Deno.statSync("/usr/bin/aws");
+    return "/usr/bin/aws";
+  } catch {
+    return "aws";
+  }
+}
