@@ -102,6 +102,8 @@ try {
       env: sandbox.env,
       clearEnv: true,
       stdin: "inherit",
+      stdout: "inherit",
+      stderr: "inherit",
     }).output();
     if (!out.success) throw new Error("aws sts get-caller-identity failed");
   } else {say(
