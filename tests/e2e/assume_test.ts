@@ -42,8 +42,7 @@ Deno.test("assume: a miss calls STS once, the next run is a cache hit", async ()
 Deno.test("assume: the STS call carries the configured values", async () => {
   await using world = await makeWorld({
     source: MFA + "\nregion = eu-west-1",
-    target: "duration_seconds = 4383
-role_session_name = SinatraAtTheSands",
+    target: "duration_seconds = 4383\nrole_session_name = SinatraAtTheSands",
     roleArn: ROLES.long,
   });
   const result = await runCli(world.sandbox, ASSUME);
