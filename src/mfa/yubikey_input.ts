@@ -132,19 +132,27 @@ export function parseYkman(
     ],
     [/pcsc|smart ?card|SCard/i, `cannot reach the smart card service; ${PCSCD_HINT}`],
   ];
+  // ykman warns "PC/SC not available" when pcscd is not running: OATH then cannot work at all.
+  const pcscd = (message: string) =>
+    /PC\/SC not available/i.test(stderr) && !message.includes("pcscd")
+      ? `${message}; ${PCSCD_HINT}`
+      : message;
   for (const [pattern, message] of rules) {
-    if (pattern.test(stderr)) return { kind: "error", message };
+    if (pattern.test(stderr)) return { kind: "error", message: pcscd(message) };
   }
   const line = stderr.split(/\r?\n/).map((l) => l.trim()).filter(Boolean).at(-1);
   const exit = result.code === -1 ? "killed" : `exit code ${result.code}`;
   return {
     kind: "error",
-    message: `ykman failed (${exit})${line ? `: ${line.slice(0, 200)}` : ""}`,
+    message: pcscd(`ykman failed (${exit})${line ? `: ${line.slice(0, 200)}` : ""}`),
   };
 }
 
 /** Passwords typed in this process, by key, so a retry in the next TOTP window does not ask. */
 const passwords = new Map<string, string>();
+
+/** Start of the error for a locked key with no way to ask the password. */
+const LOCKED = "the YubiKey's OATH accounts are password-protected";
 
 /** Attempts at the OATH password before giving up. */
 const PASSWORD_TRIES = 3;
@@ -166,7 +174,10 @@ export const yubikeyDriver: MfaDriver = {
           if (error instanceof ChildAborted) {
             throw new MfaInputError("yubikey", "another input answered first");
           }
-          if (error instanceof MfaInputError && explicitlyConfigured(request.profile)) {
+          if (
+            error instanceof MfaInputError &&
+            (explicitlyConfigured(request.profile) || error.message.includes(LOCKED))
+          ) {
             // The user set up a YubiKey: say why it gave nothing while other inputs still wait.
             request.ui.info(`YubiKey: ${error.message}`);
           }
@@ -275,7 +286,7 @@ async function askPassword(request: MfaRequest, signal: AbortSignal, retry: bool
   }
   throw new MfaInputError(
     "yubikey",
-    "the YubiKey's OATH accounts are password-protected and there is no " +
+    `${LOCKED} and there is no ` +
       (console ? "free terminal (the MFA prompt uses it)" : "terminal") +
       " or GUI to ask for the password: let ykman remember it once with " +
       "`ykman oath access remember`, or set vegas_mfa_inputs = yubikey",

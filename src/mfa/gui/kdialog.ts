@@ -8,12 +8,18 @@ import { firstErrorLine } from "./dialog.ts";
 /** Program name. */
 export const name = "kdialog";
 
+/** Text for KPasswordDialog's prompt, which is rich text: plain newlines would be lost. */
+export function richText(text: string): string {
+  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;")
+    .replace(/\r?\n/g, "<br>");
+}
+
 /** `kdialog --title T --inputbox TEXT ""`, or `kdialog --title T --password TEXT` when hidden. */
 export function command(spec: DialogSpec, cmd = "kdialog"): DialogCommand {
   return {
     cmd,
     args: spec.hidden
-      ? ["--title", spec.title, "--password", spec.text]
+      ? ["--title", spec.title, "--password", richText(spec.text)]
       : ["--title", spec.title, "--inputbox", spec.text, ""],
   };
 }

@@ -33,7 +33,9 @@ export function findOnPath(
   for (const dir of (env("PATH") ?? "").split(windows ? ";" : ":")) {
     if (!dir) continue;
     for (const extension of extensions) {
-      const path = `${dir.replace(/[\\/]$/, "")}${windows ? "\\" : "/"}${name}${extension}`;
+      // Windows takes either separator; keep the one the PATH entry uses.
+      const separator = windows && dir.includes("\\") ? "\\" : "/";
+      const path = `${dir.replace(/[\\/]$/, "")}${separator}${name}${extension}`;
       if (isExecutable(path, os)) return path;
     }
   }

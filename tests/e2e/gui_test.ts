@@ -1,0 +1,274 @@
+/**
+ * The GUI input end to end with a real zenity on a private X server (Xvfb), driven by xdotool: the
+ * program runs without a terminal (as from an IDE), shows the dialog, and the test types the code,
+ * cancels, or lets a (fake, slow or fast) YubiKey win the race.
+ */
+import assert from "node:assert/strict";
+import {
+  parseCredentialOutput,
+  REPO,
+  runCli,
+  type Sandbox,
+  TEST_USER,
+  TOTP_COMMAND,
+} from "../support/harness.ts";
+import { makeWorld, waitFor } from "../support/world.ts";
+import { totpSync } from "../support/totp.ts";
+
+const ASSUME = ["assume", "--profile=singer"];
+const TOOLS = { Xvfb: "xvfb", xdotool: "xdotool", zenity: "zenity" } as const;
+
+/** Fails (never skips) when a tool is missing, saying how to install it. */
+function requireTools() {
+  const path = (Deno.env.get("PATH") ?? "").split(":");
+  for (const [tool, pkg] of Object.entries(TOOLS)) {
+    const found = path.some((dir) => {
+      try {
+        return Deno.statSync(`${dir}/${tool}`).isFile;
+      } catch {
+        return false;
+      }
+    });
+    if (!found) {
+      throw new Error(
+        `${tool} is not installed; the GUI tests need it: apt-get install -y ${pkg} ` +
+          `(all: apt-get install -y ${Object.values(TOOLS).join(" ")})`,
+      );
+    }
+  }
+}
+
+/** A private X server on a free display; dispose to stop it. */
+interface X11 extends AsyncDisposable {
+  /** `:N` */
+  readonly display: string;
+  /** Runs xdotool on this display. */
+  xdotool(...args: string[]): Promise<string>;
+}
+
+async function startXvfb(): Promise<X11> {
+  requireTools();
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const number = 200 + Math.floor(Math.random() * 700);
+    const exists = (path: string) => {
+      try {
+        Deno.statSync(path);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    if (exists(`/tmp/.X11-unix/X${number}`) || exists(`/tmp/.X${number}-lock`)) continue;
+    const server = new Deno.Command("Xvfb", {
+      args: [`:${number}`, "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    let exited = false;
+    const status = server.status.then((s) => {
+      exited = true;
+      return s;
+    });
+    const stop = async () => {
+      if (!exited) {
+        try {
+          server.kill("SIGTERM");
+        } catch { /* gone */ }
+      }
+      await status;
+    };
+    const deadline = Date.now() + 10_000;
+    while (!exited && !exists(`/tmp/.X11-unix/X${number}`) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    if (exited) continue; // lost a race for that display number: try another
+    if (!exists(`/tmp/.X11-unix/X${number}`)) {
+      await stop();
+      throw new Error(`Xvfb :${number} did not start`);
+    }
+    const display = `:${number}`;
+    return {
+      display,
+      async xdotool(...args: string[]) {
+        const output = await new Deno.Command("xdotool", {
+          args,
+          env: { DISPLAY: display },
+          stdin: "null",
+          signal: AbortSignal.timeout(20_000),
+        }).output();
+        const text = new TextDecoder().decode(output.stdout);
+        if (!output.success) {
+          throw new Error(
+            `xdotool ${args.join(" ")}: exit ${output.code} ${
+              new TextDecoder().decode(output.stderr)
+            }`,
+          );
+        }
+        return text;
+      },
+      [Symbol.asyncDispose]: stop,
+    };
+  }
+  throw new Error("no free X display number for Xvfb");
+}
+
+const TITLE = "vegas-credentials: MFA code for singer";
+
+/** Waits for the MFA dialog and gives it the keyboard focus; returns its window id. */
+async function findDialog(x: X11, title = TITLE, focus = true): Promise<string> {
+  const id = (await x.xdotool("search", "--sync", "--name", `^${title}$`)).trim().split("\n")[0];
+  if (focus) await x.xdotool("windowfocus", "--sync", id);
+  return id;
+}
+
+/** Processes (other than the X server) started for `display`: dialogs, fake ykman, their children. */
+function processesOn(display: string, extra?: string): string[] {
+  const found: string[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) continue; // exited, not reaped
+      const environ = Deno.readTextFileSync(`/proc/${entry.name}/environ`);
+      const cmdline = Deno.readTextFileSync(`/proc/${entry.name}/cmdline`).replaceAll("\0", " ");
+      if (
+        environ.split("\0").includes(`DISPLAY=${display}`) ||
+        (extra !== undefined && cmdline.includes(extra))
+      ) {
+        found.push(`${entry.name}: ${cmdline}`);
+      }
+    } catch { /* exited meanwhile, or not ours to read */ }
+  }
+  return found;
+}
+
+/**
+ * A fake ykman that waits `delayMs`, then prints the code. One process, as the real ykman is (a
+ * shell script with a `sleep` child would test spawn.ts's tree killing instead).
+ */
+function slowYkman(sandbox: Sandbox, delayMs: number) {
+  const marker = `${sandbox.home}/ykman-ran`;
+  const script = `${sandbox.home}/slow_ykman.ts`;
+  Deno.writeTextFileSync(
+    script,
+    `import { totpSync } from "${REPO}tests/support/totp.ts";\n` +
+      `console.error("Touch your YubiKey...");\n` +
+      `await new Promise((resolve) => setTimeout(resolve, ${delayMs}));\n` +
+      `console.log(totpSync(Deno.env.get("TOTP_SECRET")!));\n`,
+  );
+  Deno.writeTextFileSync(
+    `${sandbox.home}/bin/ykman`,
+    `#!/bin/sh\ntouch '${marker}'\n` +
+      `exec '${Deno.execPath()}' run -q --allow-env=TOTP_SECRET '${script}'\n`,
+    { mode: 0o755 },
+  );
+  return { ran: () => Deno.statSync(marker).isFile };
+}
+
+/** Types the current code (waiting out the last seconds of a TOTP window) and presses Return. */
+async function typeCode(x: X11) {
+  if (30_000 - (Date.now() % 30_000) < 3_000) {
+    await new Promise((resolve) => setTimeout(resolve, 30_000 - (Date.now() % 30_000) + 200));
+  }
+  await x.xdotool("type", "--delay", "40", totpSync(TEST_USER.totpSecret));
+  await x.xdotool("key", "Return");
+}
+
+Deno.test("gui: zenity asks for the code without a terminal; the typed code gives credentials", async () => {
+  await using x = await startXvfb();
+  await using world = await makeWorld();
+  const run = runCli(world.sandbox, ASSUME, { env: { DISPLAY: x.display } });
+  await findDialog(x);
+  await typeCode(x);
+  const result = await run;
+  assert.equal(result.code, 0, result.stderr);
+  parseCredentialOutput(result.stdout);
+  assert.equal(world.sts.count("AssumeRole", true), 1);
+  assert.deepEqual(processesOn(x.display), []);
+});
+
+Deno.test("gui: Escape cancels: exit 1, the error says cancelled", async () => {
+  await using x = await startXvfb();
+  await using world = await makeWorld();
+  const run = runCli(world.sandbox, ASSUME, { env: { DISPLAY: x.display } });
+  await findDialog(x);
+  await x.xdotool("key", "Escape");
+  const result = await run;
+  assert.equal(result.code, 1);
+  assert.equal(result.stdout, "");
+  assert.match(result.stderr, /MFA prompt cancelled by user \(gui\)/);
+  assert.equal(world.sts.count("AssumeRole"), 0);
+});
+
+Deno.test("gui: --no-gui leaves the GUI out", async () => {
+  await using x = await startXvfb();
+  await using world = await makeWorld();
+  const result = await runCli(world.sandbox, [...ASSUME, "--no-gui", "--verbose"], {
+    env: { DISPLAY: x.display },
+  });
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /gui[^\n]*turned off \(--no-gui or VEGAS_CREDENTIALS_NO_GUI\)/);
+});
+
+Deno.test("gui race: the dialog answers first, the slow ykman is killed", async () => {
+  await using x = await startXvfb();
+  await using world = await makeWorld();
+  const ykman = slowYkman(world.sandbox, 60_000);
+  const run = runCli(world.sandbox, [...ASSUME, "--verbose"], { env: { DISPLAY: x.display } });
+  await findDialog(x);
+  await waitFor("ykman to start", () => {
+    try {
+      return ykman.ran();
+    } catch {
+      return undefined;
+    }
+  });
+  await typeCode(x);
+  const result = await run;
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /MFA code from input gui/);
+  parseCredentialOutput(result.stdout);
+  // No dialog, no ykman, no `sleep` of the fake ykman is left.
+  assert.deepEqual(processesOn(x.display, world.sandbox.home), []);
+});
+
+Deno.test("gui race: the YubiKey answers first, the dialog is closed", async () => {
+  await using x = await startXvfb();
+  await using world = await makeWorld();
+  slowYkman(world.sandbox, 2_000);
+  const run = runCli(world.sandbox, [...ASSUME, "--verbose"], { env: { DISPLAY: x.display } });
+  await findDialog(x, TITLE, false);
+  const result = await run;
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /MFA code from input yubikey/);
+  parseCredentialOutput(result.stdout);
+  assert.deepEqual(processesOn(x.display, world.sandbox.home), []);
+  await assert.rejects(x.xdotool("search", "--name", TITLE)); // exit 1: no such window
+});
+
+Deno.test("gui: the YubiKey OATH password in a real zenity password dialog", async () => {
+  await using x = await startXvfb();
+  await using world = await makeWorld({ target: "vegas_mfa_inputs = yubikey" });
+  const password = "My way 1969";
+  const dir = `${world.sandbox.home}/fake-ykman`;
+  Deno.mkdirSync(dir);
+  Deno.writeTextFileSync(
+    `${world.sandbox.home}/bin/ykman`,
+    `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a"; done >> '${dir}/argv'\n` +
+      `IFS= read -r line || line=''\n` +
+      `[ "$line" = '${password}' ] || { echo 'Error: Authentication to the YubiKey failed. Wrong password?' >&2; exit 1; }\n` +
+      `exec ${TOTP_COMMAND}\n`,
+    { mode: 0o755 },
+  );
+  const run = runCli(world.sandbox, ASSUME, { env: { DISPLAY: x.display } });
+  await findDialog(x, "vegas-credentials: YubiKey OATH password");
+  await x.xdotool("type", "--delay", "40", password);
+  await x.xdotool("key", "Return");
+  const result = await run;
+  assert.equal(result.code, 0, result.stderr);
+  parseCredentialOutput(result.stdout);
+  assert.ok(!Deno.readTextFileSync(`${dir}/argv`).includes(password));
+  assert.ok(!result.stderr.includes(password));
+  assert.deepEqual(processesOn(x.display, world.sandbox.home), []);
+});
