@@ -87,19 +87,30 @@ function signal(pid: number) {
 }
 
 function descendants(pid: number): number[] {
-  if (Deno.build.os !== "linux") return [];
+  if (Deno.build.os === "windows") return [];
   const parents = new Map<number, number[]>();
+  const add = (child: number, parent: number) =>
+    parents.set(parent, [...(parents.get(parent) ?? []), child]);
   try {
     for (const entry of Deno.readDirSync("/proc")) {
       if (!/^\d+$/.test(entry.name)) continue;
       try {
         const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
-        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-        parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry.name)]);
+        add(Number(entry.name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
       } catch { /* exited meanwhile */ }
     }
   } catch {
-    return [];
+    // No /proc (macOS, BSD): ask ps for the process table.
+    try {
+      const out = new Deno.Command("ps", { args: ["-A", "-o", "pid=,ppid="], stderr: "null" })
+        .outputSync();
+      for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
+        const [child, parent] = line.trim().split(/\s+/).map(Number);
+        if (child && parent) add(child, parent);
+      }
+    } catch {
+      return [];
+    }
   }
   const found: number[] = [];
   const queue = [pid];
