@@ -43,14 +43,17 @@ export function roleCacheName(profile: ResolvedProfile): string {
   return `${profilePrefix("role", profile.profile)}${hash.slice(0, 16)}.json`;
 }
 
-/** Cache file name of the MFA session of a source profile (see `vegas_mfa_session_duration`). */
+/**
+ * Cache file name of the MFA session of a source profile (see `vegas_mfa_session_duration`). The
+ * region is left out: a session token works in every region, and role profiles of one source that
+ * name different regions must share one session.
+ */
 export function sessionCacheName(profile: ResolvedProfile): string {
   const identity = [
     profile.sourceProfile,
     profile.source.accessKeyId,
     profile.mfaSerial,
     profile.mfaSessionDuration ?? "",
-    profile.region,
     profile.endpoint ?? "",
     profile.useGlobalEndpoint,
   ];

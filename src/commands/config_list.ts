@@ -8,43 +8,7 @@ import { type ResolvedProfile, resolveProfile } from "../config/resolve.ts";
 import { cacheDir } from "../cache/key.ts";
 import type { MfaRequest } from "../mfa/types.ts";
 import type { Ui } from "../ui.ts";
-import { alignColumns, findExecutable, noPositionals, vegasProfileNames } from "./common.ts";
-
-/** Where `ykman` usually lives when it is not on PATH. */
-const YKMAN_PLACES: Partial<Record<typeof Deno.build.os, string[]>> = {
-  darwin: [
-    "/opt/homebrew/bin/ykman",
-    "/usr/local/bin/ykman",
-    "/Applications/YubiKey Manager.app/Contents/MacOS/ykman",
-  ],
-  windows: ["C:\\Program Files\\Yubico\\YubiKey Manager\\ykman.exe"],
-};
-
-/** The `ykman` executable: from PATH, else a usual install location. */
-export function findYkman(env: Env): string | undefined {
-  return findExecutable("ykman", env) ??
-    (YKMAN_PLACES[Deno.build.os] ?? []).find((path) => findExecutable(path, env));
-}
-
-/** The GUI dialog program this platform would use, or why there is none. */
-export function findGuiDialog(env: Env, noGui: boolean): string {
-  if (noGui) return "disabled (--no-gui / VEGAS_CREDENTIALS_NO_GUI)";
-  if (Deno.build.os === "darwin") {
-    const path = findExecutable("osascript", env);
-    return path ? `osascript (${path})` : "none (osascript not found)";
-  }
-  if (Deno.build.os === "windows") {
-    const path = findExecutable("powershell", env);
-    return path ? `Windows dialog (${path})` : "none (powershell not found)";
-  }
-  for (const name of ["zenity", "qarma", "matedialog"]) {
-    const path = findExecutable(name, env);
-    if (!path) continue;
-    const display = env("WAYLAND_DISPLAY") || env("DISPLAY");
-    return display ? `${name} (${path})` : `${name} (${path}), but no DISPLAY/WAYLAND_DISPLAY`;
-  }
-  return "none (zenity, qarma or matedialog not found)";
-}
+import { alignColumns, noPositionals, vegasProfileNames } from "./common.ts";
 
 /** A profile that names nothing, for asking the drivers whether they can run at all. */
 export function placeholderProfile(env: Env): ResolvedProfile {
@@ -113,17 +77,22 @@ export async function runConfigList(context: CommandContext): Promise<number> {
   } catch (error) {
     profiles = (error as Error).message;
   }
-  const ykman = profile.ykmanPath ?? findYkman(env);
+  const { findYkman } = await import("../mfa/yubikey_input.ts");
+  const { guiAvailability } = await import("../mfa/gui/gui_input.ts");
+  const ykman = findYkman(profile, env);
+  const gui = guiAvailability(env, Deno.build.os, { noGui: ui.options.noGui });
   const rows = [
     ["config file:", describePath(configFilePath(env), "file")],
     ["credentials file:", describePath(credentialsFilePath(env), "file")],
     ["cache directory:", describePath(cacheDir(env), "dir")],
     ["vegas profiles:", profiles],
-    ["ykman:", ykman ?? "not found"],
-    ["GUI dialog:", findGuiDialog(env, ui.options.noGui)],
+    ["ykman:", ykman.path ? `${ykman.path} (${ykman.origin})` : `none: ${ykman.reason}`],
+    ["GUI dialog:", gui.path ? `${gui.driver} (${gui.path})` : `none: ${gui.reason}`],
   ];
   const inputs = await detectInputs(profile, ui, env);
-  const title = profileName ? `MFA inputs for profile '${profileName}':` : "MFA inputs:";
+  const title = profileName
+    ? `MFA inputs for profile '${profileName}':`
+    : "MFA inputs (without a profile's settings; add --profile=NAME to check one):";
   context.print(
     alignColumns(rows) + `${title}\n` +
       alignColumns(inputs.map((input) => [`  ${input.name}`, input.detail])),

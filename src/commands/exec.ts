@@ -79,9 +79,35 @@ export async function runExec(context: CommandContext): Promise<number> {
   const name = requiredProfile(context, "exec");
   const [program, ...args] = commandLine(context);
   const vars = await profileVariables(name, context.ui, context.env);
-  let child: Deno.ChildProcess;
+  // Listen before starting the child, so that no signal can arrive between the two unforwarded.
+  let child: Deno.ChildProcess | undefined;
+  const pending: Deno.Signal[] = [];
+  const listeners: [Deno.Signal, () => void][] = [];
+  for (const signal of FORWARDED) {
+    const forward = () => {
+      if (!child) return void pending.push(signal);
+      try {
+        child.kill(signal);
+      } catch { /* the child is gone already */ }
+    };
+    try {
+      Deno.addSignalListener(signal, forward);
+      listeners.push([signal, forward]);
+    } catch { /* this signal cannot be listened to on this platform */ }
+  }
   try {
-    child = new Deno.Command(program, {
+    child = spawn(program, args, vars);
+    context.ui.debug(`running ${program} with the credentials of profile '${name}'`);
+    for (const signal of pending) child.kill(signal);
+    return exitStatus(await child.status);
+  } finally {
+    for (const [signal, forward] of listeners) Deno.removeSignalListener(signal, forward);
+  }
+}
+
+function spawn(program: string, args: string[], vars: [string, string][]): Deno.ChildProcess {
+  try {
+    return new Deno.Command(program, {
       args,
       env: childEnvironment(Deno.env.toObject(), vars),
       clearEnv: true,
@@ -97,23 +123,5 @@ export async function runExec(context: CommandContext): Promise<number> {
       throw new VegasError(`cannot run ${program}: permission denied`, { exitCode: 126 });
     }
     throw new VegasError(`cannot run ${program}: ${(error as Error).message}`, { exitCode: 126 });
-  }
-  context.ui.debug(`running ${program} with the credentials of profile '${name}'`);
-  const listeners: [Deno.Signal, () => void][] = [];
-  for (const signal of FORWARDED) {
-    const forward = () => {
-      try {
-        child.kill(signal);
-      } catch { /* the child is gone already */ }
-    };
-    try {
-      Deno.addSignalListener(signal, forward);
-      listeners.push([signal, forward]);
-    } catch { /* this signal cannot be listened to on this platform */ }
-  }
-  try {
-    return exitStatus(await child.status);
-  } finally {
-    for (const [signal, forward] of listeners) Deno.removeSignalListener(signal, forward);
   }
 }

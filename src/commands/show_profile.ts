@@ -63,7 +63,7 @@ export function profileRows(
       profile.source.sessionToken ? "(set, not shown)" : undefined,
       origin("sourceKeys"),
     ],
-    ["cache file", cacheFile, "VEGAS_CREDENTIALS_CACHE_DIR or the platform's cache folder"],
+    ["cache file", cacheFile, ""],
   ];
   return rows
     .filter(([, value]) => value !== undefined)

@@ -5,6 +5,7 @@
  * through stdin only.
  */
 import assert from "node:assert/strict";
+import { openTerminal } from "../support/tmux.ts";
 import {
   parseCredentialOutput,
   runCli,
@@ -199,50 +200,26 @@ Deno.test("yubikey: a failing ykman lets the other inputs answer", async () => {
 
 // --- the password typed on a real terminal (tmux) ---
 
-function tmux(socket: string, ...args: string[]) {
-  let output: Deno.CommandOutput;
-  try {
-    output = new Deno.Command("tmux", { args: ["-L", socket, ...args], stdin: "null" })
-      .outputSync();
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-    throw new Error("tmux is not installed; this test needs it: apt-get install -y tmux");
-  }
-  if (!output.success) {
-    throw new Error(`tmux ${args[0]}: ${new TextDecoder().decode(output.stderr)}`);
-  }
-  return new TextDecoder().decode(output.stdout);
-}
-
 Deno.test("yubikey: password typed on the terminal is not echoed and reaches ykman on stdin", async () => {
   await using world = await makeWorld({ target: "vegas_mfa_inputs = yubikey" });
   const ykman = fakeYkman(world.sandbox, { password: PASSWORD });
-  const socket = `vegas-yk-${crypto.randomUUID().slice(0, 8)}`;
-  const file = `${world.sandbox.home}/run.sh`;
-  const exports = Object.entries(world.sandbox.env)
-    .map(([key, value]) => `export ${key}='${value.replaceAll("'", "'\\''")}'`)
-    .join("\n");
-  Deno.writeTextFileSync(
-    file,
-    `${exports}\nvegas-credentials assume --profile=singer > '${world.sandbox.home}/out.json'\n` +
-      `echo "EXIT=$?"\nsleep 600\n`,
+  using term = openTerminal(
+    world.sandbox,
+    `vegas-credentials assume --profile=singer > '${world.sandbox.home}/out.json'`,
   );
-  tmux(socket, "new-session", "-d", "-x", "200", "-y", "50", `sh ${file}`);
-  try {
-    const screen = () => tmux(socket, "capture-pane", "-p", "-J", "-S", "-100");
-    await waitFor("the password prompt", () => screen().includes("OATH password of the YubiKey"));
-    tmux(socket, "send-keys", "-l", PASSWORD);
-    tmux(socket, "send-keys", "Enter");
-    const text = await waitFor(
-      "the result",
-      () => screen().includes("EXIT=") ? screen() : undefined,
-    );
-    assert.match(text, /EXIT=0/, text);
-    assert.ok(!text.includes(PASSWORD), "the password was echoed");
-    parseCredentialOutput(Deno.readTextFileSync(`${world.sandbox.home}/out.json`));
-    assert.deepEqual(ykman.stdinLines(), ["", PASSWORD]);
-    assert.ok(!JSON.stringify(ykman.calls()).includes(PASSWORD));
-  } finally {
-    tmux(socket, "kill-server");
-  }
+  await waitFor(
+    "the password prompt",
+    () => term.screen().includes("OATH password of the YubiKey"),
+  );
+  term.type(PASSWORD);
+  term.key("Enter");
+  const text = await waitFor(
+    "the result",
+    () => term.screen().includes("EXIT=") ? term.screen() : undefined,
+  );
+  assert.match(text, /EXIT=0/, text);
+  assert.ok(!text.includes(PASSWORD), "the password was echoed");
+  parseCredentialOutput(Deno.readTextFileSync(`${world.sandbox.home}/out.json`));
+  assert.deepEqual(ykman.stdinLines(), ["", PASSWORD]);
+  assert.ok(!JSON.stringify(ykman.calls()).includes(PASSWORD));
 });

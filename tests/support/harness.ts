@@ -53,6 +53,15 @@ export interface Sandbox {
 /** Environment variables of the outer process that must not leak into a test. */
 const STRIPPED = /^(AWS_|VEGAS_|NO_COLOR$|VERBOSE$|NO_EMOJI$|DISPLAY$|WAYLAND_DISPLAY$|XDG_)/;
 
+/** Deno's cache directory of the outer process (where `DENO_DIR` would default to). */
+function denoDir(): string {
+  const explicit = Deno.env.get("DENO_DIR");
+  if (explicit) return explicit;
+  const home = Deno.env.get("HOME") ?? "";
+  if (Deno.build.os === "darwin") return `${home}/Library/Caches/deno`;
+  return `${Deno.env.get("XDG_CACHE_HOME") || `${home}/.cache`}/deno`;
+}
+
 /** Makes a sandbox; dispose it to remove it. */
 export function makeSandbox(): Sandbox {
   const home = Deno.makeTempDirSync({ prefix: "vegas-test-" });
@@ -66,6 +75,8 @@ export function makeSandbox(): Sandbox {
     if (!STRIPPED.test(key)) env[key] = value;
   }
   Object.assign(env, {
+    // Keep Deno's own cache (compiled modules, npm packages) out of the throwaway HOME.
+    DENO_DIR: denoDir(),
     HOME: home,
     PATH: `${home}/bin:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
     AWS_CONFIG_FILE: `${home}/.aws/config`,

@@ -1,0 +1,408 @@
+/**
+ * The commands besides `assume`, end to end: the program run as a subprocess against the local STS
+ * emulator, in a sandbox HOME.
+ */
+import assert from "node:assert/strict";
+import { cliCommand, runCli, TEST_ROLE_ARN, TEST_USER, TOTP_COMMAND } from "../support/harness.ts";
+import { makeWorld, ROLES } from "../support/world.ts";
+
+const MFA = `vegas_mfa_process = ${TOTP_COMMAND}`;
+
+/** Neither the secret key nor an MFA code may appear (only `env` prints credentials). */
+function assertNoSecrets(text: string) {
+  assert.doesNotMatch(text, new RegExp(TEST_USER.secretAccessKey.replaceAll("/", "\\/")));
+  assert.ok(!text.includes(TEST_USER.accessKeyId), "the access key id was printed unmasked");
+  assert.doesNotMatch(text, /\b\d{6}\b/, "an MFA code was printed");
+}
+
+Deno.test("env: sh output evaluated by sh sets the credentials; other formats", async () => {
+  await using world = await makeWorld({ source: `${MFA}\nregion = eu-west-1` });
+  const env = await runCli(world.sandbox, ["env", "--profile=singer"]);
+  assert.equal(env.code, 0, env.stderr);
+  assert.match(env.stdout, /^export AWS_ACCESS_KEY_ID='ASIA[A-Z0-9]+'$/m);
+  assert.match(env.stdout, /^export AWS_SESSION_TOKEN='.+'$/m);
+  assert.match(env.stdout, /^export AWS_CREDENTIAL_EXPIRATION='\d{4}-\d\d-\d\dT[\d:]+Z'$/m);
+  assert.match(env.stdout, /^export AWS_REGION='eu-west-1'$/m);
+  assert.match(env.stdout, /^export AWS_DEFAULT_REGION='eu-west-1'$/m);
+
+  const script = 'eval "$(vegas-credentials env -p singer)" && ' +
+    'echo "$AWS_ACCESS_KEY_ID $AWS_REGION ${#AWS_SECRET_ACCESS_KEY} ${#AWS_SESSION_TOKEN}"';
+  const evaluated = await runCli(world.sandbox, [], { command: ["sh", "-c", script] });
+  assert.equal(evaluated.code, 0, evaluated.stderr);
+  const [id, region, secretLength, tokenLength] = evaluated.stdout.trim().split(" ");
+  assert.match(id, /^ASIA/);
+  assert.equal(region, "eu-west-1");
+  assert.ok(Number(secretLength) > 20);
+  assert.ok(Number(tokenLength) > 100);
+  assert.ok(env.stdout.includes(`'${id}'`), "eval gave the printed key");
+
+  const json = await runCli(world.sandbox, ["env", "-p", "singer", "--format", "json"]);
+  assert.equal(json.code, 0, json.stderr);
+  assert.equal(JSON.parse(json.stdout).AWS_ACCESS_KEY_ID, id);
+  const fish = await runCli(world.sandbox, ["env", "-p", "singer", "--format=fish"]);
+  assert.match(fish.stdout, new RegExp(`^set -gx AWS_ACCESS_KEY_ID '${id}';$`, "m"));
+  const powershell = await runCli(world.sandbox, ["env", "-p", "singer", "--format=powershell"]);
+  assert.match(powershell.stdout, new RegExp(`^\\$Env:AWS_ACCESS_KEY_ID = '${id}'$`, "m"));
+  assert.equal(world.sts.count("AssumeRole"), 1);
+
+  const bad = await runCli(world.sandbox, ["env", "-p", "singer", "--format=csh"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--format must be one of sh, fish, powershell, json/);
+});
+
+Deno.test("env: no region line when the region is only the default", async () => {
+  await using world = await makeWorld({ source: MFA });
+  const env = await runCli(world.sandbox, ["env", "--profile=singer"]);
+  assert.equal(env.code, 0, env.stderr);
+  assert.doesNotMatch(env.stdout, /AWS_REGION/);
+});
+
+Deno.test("exec: exit code, environment without AWS_PROFILE, signals", async () => {
+  await using world = await makeWorld({ source: MFA });
+  const exec = (args: string[], env?: Record<string, string>) =>
+    runCli(world.sandbox, ["exec", "--profile=singer", "--", ...args], { env });
+
+  const seven = await exec(["sh", "-c", "exit 7"]);
+  assert.equal(seven.code, 7, seven.stderr);
+
+  const seen = await exec(
+    ["sh", "-c", 'echo "$AWS_ACCESS_KEY_ID|${AWS_PROFILE-unset}|${AWS_DEFAULT_PROFILE-unset}"'],
+    { AWS_PROFILE: "singer", AWS_DEFAULT_PROFILE: "singer" },
+  );
+  assert.equal(seen.code, 0, seen.stderr);
+  assert.match(seen.stdout, /^ASIA[A-Z0-9]+\|unset\|unset\n$/);
+
+  // Without `--`, the positional words are the command.
+  const positional = await runCli(world.sandbox, ["exec", "-p", "singer", "true"]);
+  assert.equal(positional.code, 0, positional.stderr);
+
+  const killed = await exec(["sh", "-c", "kill -KILL $$"]);
+  assert.equal(killed.code, 128 + 9);
+
+  const missing = await exec(["no-such-command-here"]);
+  assert.equal(missing.code, 127);
+  assert.match(missing.stderr, /command not found: no-such-command-here/);
+
+  const usage = await runCli(world.sandbox, ["exec", "-p", "singer"]);
+  assert.equal(usage.code, 2);
+  assert.equal(world.sts.count("AssumeRole"), 1);
+});
+
+Deno.test("exec: SIGTERM and SIGINT are forwarded to the command", async () => {
+  await using world = await makeWorld({ source: MFA });
+  for (const [signal, status] of [["SIGTERM", 5], ["SIGINT", 6]] as const) {
+    const trap = signal.slice(3);
+    const child = new Deno.Command(cliCommand()[0], {
+      args: [
+        ...cliCommand().slice(1),
+        "exec",
+        "-p",
+        "singer",
+        "--",
+        "sh",
+        "-c",
+        `trap 'echo got-${trap}; exit ${status}' ${trap}; echo ready; ` +
+        "while :; do sleep 0.1; done",
+      ],
+      env: world.sandbox.env,
+      clearEnv: true,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    // Never hang the suite: a lost signal would leave the loop running.
+    const watchdog = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let out = "";
+    while (!out.includes("ready")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += value;
+    }
+    child.kill(signal);
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += value;
+    }
+    const { code } = await child.status;
+    clearTimeout(watchdog);
+    assert.equal(code, status, out);
+    assert.match(out, new RegExp(`got-${trap}`));
+  }
+});
+
+Deno.test("status: table and --json, with a profile that does not resolve", async () => {
+  await using world = await makeWorld({
+    source: `${MFA}\nvegas_mfa_session_duration = 43200`,
+    target: "\n[profile broken]\nvegas_role_arn = arn:aws:iam::1:role/x\n" +
+      "vegas_source_profile = default\n\n[profile plain]\nregion = eu-west-1\n",
+  });
+  const before = await runCli(world.sandbox, ["status", "--json"]);
+  assert.equal(before.code, 0, before.stderr);
+  const cold = JSON.parse(before.stdout);
+  assert.deepEqual(cold.map((s: { profile: string }) => s.profile), ["singer", "broken"]);
+  assert.equal(cold[0].cached, "none");
+  assert.equal(cold[0].session.state, "none");
+
+  assert.equal((await runCli(world.sandbox, ["assume", "-p", "singer"])).code, 0);
+  const json = await runCli(world.sandbox, ["status", "--json"]);
+  assert.equal(json.code, 0, json.stderr);
+  const [singer, broken] = JSON.parse(json.stdout);
+  assert.equal(singer.roleArn, TEST_ROLE_ARN);
+  assert.equal(singer.sourceProfile, "default");
+  assert.equal(singer.mfaSerial, TEST_USER.mfaSerial);
+  assert.equal(singer.cached, "fresh");
+  assert.ok(singer.expiresInSeconds > 3500 && singer.expiresInSeconds <= 3600);
+  assert.ok(Date.parse(singer.expiration) > Date.now());
+  assert.equal(singer.session.state, "fresh");
+  assert.equal(singer.session.used, true);
+  assert.ok(singer.session.expiresInSeconds > 43000);
+  assert.match(broken.error, /vegas_role_arn 'arn:aws:iam::1:role\/x' is not an IAM role ARN/);
+  assert.equal(broken.cached, null);
+  assertNoSecrets(json.stdout);
+
+  const table = await runCli(world.sandbox, ["status"]);
+  assert.equal(table.code, 0, table.stderr);
+  const lines = table.stdout.split("\n");
+  assert.match(lines[0], /^PROFILE +ROLE +SOURCE +MFA DEVICE +CACHED +EXPIRES IN +SESSION$/);
+  assert.match(
+    lines[1],
+    /^singer +arn:aws:iam::222222222222:role\/SingerRole +default +\S+ +fresh +\dh? ?\d+m +fresh, 1\dh \d+m$/,
+  );
+  assert.match(lines[2], /^broken +arn:aws:iam::1:role\/x +default +- +error/);
+  // Columns line up: every header starts where its cells start.
+  assert.equal(lines[1].indexOf("default"), lines[0].indexOf("SOURCE"));
+  assert.match(table.stdout, /\nbroken: profile 'broken'/);
+  assertNoSecrets(table.stdout);
+});
+
+Deno.test("cache clean: one profile, its session, everything", async () => {
+  await using world = await makeWorld({
+    source: `${MFA}\nvegas_mfa_session_duration = 43200`,
+    target:
+      `\n[profile dancer]\nvegas_role_arn = ${ROLES.withPath}\nvegas_source_profile = default\n`,
+  });
+  const dir = world.sandbox.cacheDir;
+  const files = () =>
+    [...Deno.readDirSync(dir)].map((f) => f.name).filter((name) => name.endsWith(".json"))
+      .map((name) => name.split(".").slice(0, 2).join(".")).sort();
+  assert.equal((await runCli(world.sandbox, ["assume", "-p", "singer"])).code, 0);
+  assert.equal((await runCli(world.sandbox, ["assume", "-p", "dancer"])).code, 0);
+  assert.deepEqual(files(), ["role.dancer", "role.singer", "session.default"]);
+
+  const one = await runCli(world.sandbox, ["cache", "clean", "--profile=singer"]);
+  assert.equal(one.code, 0, one.stderr);
+  assert.match(one.stdout, /Removed 1 role credential file for profile 'singer'/);
+  assert.deepEqual(files(), ["role.dancer", "session.default"]);
+
+  const withSessions = await runCli(world.sandbox, [
+    "cache",
+    "clean",
+    "-p",
+    "dancer",
+    "--sessions",
+  ]);
+  assert.equal(withSessions.code, 0, withSessions.stderr);
+  assert.match(withSessions.stdout, /Removed 1 role credential file, 1 MFA session/);
+  assert.deepEqual(files(), []);
+
+  // Everything, including the lock file no one holds; original flags accepted.
+  assert.equal((await runCli(world.sandbox, ["status", "--json"])).code, 0);
+  assert.ok([...Deno.readDirSync(dir)].some((f) => f.name.endsWith(".lock")));
+  const all = await runCli(world.sandbox, ["cache", "clean", "--credential"]);
+  assert.equal(all.code, 0, all.stderr);
+  assert.match(all.stdout, /Removed 0 role credential files, 0 MFA sessions, 1 lock file from /);
+  assert.deepEqual([...Deno.readDirSync(dir)], []);
+  const password = await runCli(world.sandbox, ["cache", "clean", "--password"]);
+  assert.equal(password.code, 0, password.stderr);
+
+  const typo = await runCli(world.sandbox, ["cache", "clena"]);
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /did you mean 'cache clean'/);
+});
+
+Deno.test("config list and config show-profile: paths, inputs, origins, no secrets", async () => {
+  await using world = await makeWorld({
+    source: `${MFA}\nregion = eu-west-1`,
+    target: "duration_seconds = 1800",
+  });
+  const list = await runCli(world.sandbox, ["config", "list"]);
+  assert.equal(list.code, 0, list.stderr);
+  assert.match(list.stdout, new RegExp(`^config file: +${world.sandbox.configFile}$`, "m"));
+  assert.match(
+    list.stdout,
+    new RegExp(`^credentials file: +${world.sandbox.credentialsFile}$`, "m"),
+  );
+  assert.match(list.stdout, new RegExp(`^cache directory: +${world.sandbox.cacheDir}`, "m"));
+  assert.match(list.stdout, /^vegas profiles: +singer$/m);
+  assert.match(list.stdout, /^ykman: /m);
+  assert.match(list.stdout, /^GUI dialog: /m);
+  assert.match(list.stdout, /^ {2}process +no vegas_mfa_process configured$/m);
+  assert.match(list.stdout, /^ {2}terminal +no terminal/m);
+  const forProfile = await runCli(world.sandbox, ["config", "list", "--profile=singer"]);
+  assert.match(forProfile.stdout, /^ {2}process +available$/m);
+
+  const show = await runCli(world.sandbox, ["config", "show-profile", "--profile", "singer"]);
+  assert.equal(show.code, 0, show.stderr);
+  const row = (name: string) => show.stdout.split("\n").find((line) => line.startsWith(`${name} `));
+  assert.match(
+    row("vegas_role_arn")!,
+    new RegExp(`${TEST_ROLE_ARN} +\\S+config \\[profile singer\\]`),
+  );
+  assert.match(row("duration_seconds")!, /1800 +\S+config \[profile singer\]$/);
+  assert.match(row("region")!, /eu-west-1 +\S+config \[default\]$/);
+  assert.match(row("mfa_serial")!, /config \[default\]$/);
+  assert.match(row("vegas_mfa_timeout")!, /120 +default$/);
+  assert.match(row("aws_access_key_id")!, /AKIA…MPLE +\S+credentials$/);
+  assert.match(row("aws_secret_access_key")!, /\(set, not shown\)/);
+  // The MFA command may hold a TOTP secret: only its program is shown.
+  assert.doesNotMatch(show.stdout, /totp\.ts/);
+  assertNoSecrets(show.stdout + show.stderr + list.stdout + list.stderr);
+
+  const missing = await runCli(world.sandbox, ["config", "show-profile", "-p", "singr"]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /profile 'singr' is not in .*did you mean 'singer'/);
+  const noProfile = await runCli(world.sandbox, ["config", "show-profile"]);
+  assert.equal(noProfile.code, 2);
+});
+
+/** A config with one of each problem `doctor` finds. */
+function brokenConfig(): string {
+  const role = (name: string, lines: string[], process = true) =>
+    [
+      `[profile ${name}]`,
+      ...(process ? [`credential_process = vegas-credentials assume --profile=${name}`] : []),
+      ...lines,
+      "",
+    ].join("\n");
+  return [
+    "[default]",
+    `mfa_serial = ${TEST_USER.mfaSerial}`,
+    MFA,
+    "",
+    "[profile nokeys-source]",
+    `mfa_serial = ${TEST_USER.mfaSerial}`,
+    "",
+    "[profile noserial-source]",
+    "",
+    role("bad-arn", [
+      "vegas_role_arn = arn:aws:iam::2222:role/x",
+      "vegas_source_profile = default",
+    ]),
+    role(
+      "no-process",
+      [`vegas_role_arn = ${TEST_ROLE_ARN}`, "vegas_source_profile = default"],
+      false,
+    ),
+    [
+      "[profile wrong-name]",
+      "credential_process = vegas-credentials assume --profile=singer",
+      `vegas_role_arn = ${TEST_ROLE_ARN}`,
+      "vegas_source_profile = default",
+      "",
+    ].join("\n"),
+    role("unprefixed", [
+      `vegas_role_arn = ${TEST_ROLE_ARN}`,
+      "vegas_source_profile = default",
+      `role_arn = ${TEST_ROLE_ARN}`,
+    ]),
+    role("no-source", [`vegas_role_arn = ${TEST_ROLE_ARN}`, "vegas_source_profile = defualt"]),
+    role("long", [
+      `vegas_role_arn = ${TEST_ROLE_ARN}`,
+      "vegas_source_profile = default",
+      "duration_seconds = 99999",
+    ]),
+    role("no-keys", [`vegas_role_arn = ${TEST_ROLE_ARN}`, "vegas_source_profile = nokeys-source"]),
+    role("no-serial", [
+      `vegas_role_arn = ${TEST_ROLE_ARN}`,
+      "vegas_source_profile = noserial-source",
+    ]),
+    role("no-input", [
+      `vegas_role_arn = ${TEST_ROLE_ARN}`,
+      "vegas_source_profile = default",
+      "vegas_mfa_inputs = terminal",
+    ]),
+    role("unknown-input", [
+      `vegas_role_arn = ${TEST_ROLE_ARN}`,
+      "vegas_source_profile = default",
+      "vegas_mfa_inputs = carrier-pigeon",
+    ]),
+  ].join("\n");
+}
+
+Deno.test("doctor: one of each problem, each named with a fix; exit 1", async () => {
+  await using world = await makeWorld(brokenConfig());
+  world.sandbox.writeCredentials(
+    Deno.readTextFileSync(world.sandbox.credentialsFile) +
+      `\n[noserial-source]\naws_access_key_id = ${TEST_USER.accessKeyId}\n` +
+      `aws_secret_access_key = ${TEST_USER.secretAccessKey}\n`,
+  );
+  Deno.mkdirSync(world.sandbox.cacheDir, { mode: 0o755 });
+  Deno.chmodSync(world.sandbox.cacheDir, 0o755);
+  const result = await runCli(world.sandbox, ["doctor"]);
+  assert.equal(result.code, 1, result.stdout + result.stderr);
+  const out = result.stdout;
+  const section = (name: string) => {
+    const start = out.indexOf(`profile ${name}\n`);
+    assert.ok(start >= 0, `no section for ${name}`);
+    return out.slice(start, out.indexOf("\n\n", start));
+  };
+  const expect: [string, RegExp][] = [
+    ["bad-arn", /PROBLEM +vegas_role_arn 'arn:aws:iam::2222:role\/x' is not an IAM role ARN/],
+    [
+      "no-process",
+      /PROBLEM +credential_process is missing[^\n]*\n +fix: add: credential_process = vegas-credentials assume --profile=no-process/,
+    ],
+    ["wrong-name", /PROBLEM +credential_process names profile 'singer', not 'wrong-name'/],
+    [
+      "unprefixed",
+      /PROBLEM +role_arn is set next to credential_process[^\n]*\n +fix: remove role_arn/,
+    ],
+    [
+      "no-source",
+      /PROBLEM +vegas_source_profile 'defualt' is not a profile[^\n]*\n +fix: did you mean 'default'\?/,
+    ],
+    ["long", /PROBLEM +duration_seconds '99999' must be between 900 and 43200/],
+    ["no-keys", /PROBLEM +source profile 'nokeys-source' has no aws_access_key_id/],
+    ["no-serial", /PROBLEM +source profile 'noserial-source' has no mfa_serial/],
+    ["no-input", /PROBLEM +no MFA input available here \(terminal: no terminal/],
+    ["unknown-input", /PROBLEM +vegas_mfa_inputs names unknown input 'carrier-pigeon'/],
+  ];
+  for (const [name, pattern] of expect) assert.match(section(name), pattern, name);
+  assert.match(out, /PROBLEM +cache directory \S+ has mode 755[^\n]*\n +fix: chmod 700 /);
+  assert.match(out, /^\d+ problems, \d+ warnings?\.$/m);
+  assertNoSecrets(out + result.stderr);
+
+  // Only one profile.
+  const one = await runCli(world.sandbox, ["doctor", "--profile=long"]);
+  assert.equal(one.code, 1);
+  assert.doesNotMatch(one.stdout, /profile bad-arn/);
+  assert.equal(world.sts.calls.length, 0, "doctor called AWS");
+});
+
+Deno.test("doctor: a good setup exits 0", async () => {
+  await using world = await makeWorld({
+    source: `${MFA}\nvegas_mfa_session_duration = 43200`,
+  });
+  Deno.chmodSync(world.sandbox.credentialsFile, 0o600);
+  const result = await runCli(world.sandbox, ["doctor"]);
+  assert.equal(result.code, 0, result.stdout + result.stderr);
+  assert.doesNotMatch(result.stdout, /PROBLEM| warning /);
+  assert.match(result.stdout, /ok +MFA inputs available here: process/);
+  assert.match(result.stdout, /ok +MFA session of 43200 s shared through source profile 'default'/);
+  assert.match(result.stdout, /All good: 1 profile checked, 0 warnings\./);
+  assert.equal(world.sts.calls.length, 0);
+});
+
+Deno.test("version and help", async () => {
+  await using world = await makeWorld({});
+  const version = await runCli(world.sandbox, ["version", "--full"]);
+  assert.equal(version.code, 0);
+  assert.match(version.stdout, /^vegas-credentials \d+\.\d+\.\d+\nos: /);
+  const help = await runCli(world.sandbox, ["help", "exec"]);
+  const flag = await runCli(world.sandbox, ["exec", "--help"]);
+  assert.equal(help.code, 0);
+  assert.equal(help.stdout, flag.stdout);
+  assert.match(help.stdout, /Usage: vegas-credentials exec --profile=NAME -- COMMAND/);
+});
