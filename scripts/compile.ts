@@ -90,9 +90,35 @@ export function compileArgs(
   version: string,
   flags: readonly string[],
   outDir = "dist",
+  includes: readonly string[] = [],
 ): string[] {
   const output = `${outDir.replace(/[\\/]+$/, "")}/${artifactName(target, version)}`;
-  return ["compile", ...flags, "--target", target, "--output", output, ENTRY_POINT];
+  const included = includes.flatMap((path) => ["--include", path]);
+  return ["compile", ...flags, ...included, "--target", target, "--output", output, ENTRY_POINT];
+}
+
+/**
+ * The modules the program loads lazily with `load("./x.ts", import.meta.url)` (src/lazy.ts): Deno
+ * does not follow those imports, so `deno compile` must be told to embed them (`--include`).
+ * Returns repository-relative paths, sorted, found by scanning `srcDir`.
+ */
+export function lazyModules(srcDir = "src"): string[] {
+  const found = new Set<string>();
+  const walk = (dir: string) => {
+    for (const entry of Deno.readDirSync(dir)) {
+      const path = `${dir}/${entry.name}`;
+      if (entry.isDirectory) walk(path);
+      else if (entry.name.endsWith(".ts")) {
+        const text = Deno.readTextFileSync(path);
+        for (const match of text.matchAll(/\bload<[^>]*>\(\s*"([^"]+)",\s*import\.meta\.url/g)) {
+          const url = new URL(match[1], `file:///${path}`);
+          found.add(url.pathname.slice(1));
+        }
+      }
+    }
+  };
+  walk(srcDir);
+  return [...found].sort();
 }
 
 /** Options of the command line. */
@@ -349,7 +375,7 @@ async function main(args: string[]): Promise<void> {
 
   const archives: string[] = [];
   for (const target of options.targets) {
-    const argv = compileArgs(target, version, flags, options.out);
+    const argv = compileArgs(target, version, flags, options.out, lazyModules("src"));
     const result = await new Deno.Command(Deno.execPath(), {
       args: argv,
       stdin: "null",

@@ -3,6 +3,7 @@
  * through the source profile's MFA session when `vegas_mfa_session_duration` is set.
  * @module
  */
+import { load } from "./lazy.ts";
 import type { Credentials } from "./credentials.ts";
 import type { ResolvedProfile } from "./config/resolve.ts";
 import type { Env } from "./config/files.ts";
@@ -33,6 +34,9 @@ export async function fetchRoleCredentials(
     );
     return assumeRoleWithMfa(profile, ui, env);
   }
-  const { assumeRoleWithSession } = await import("./providers/mfa_session.ts");
+  const { assumeRoleWithSession } = await load<typeof import("./providers/mfa_session.ts")>(
+    "./providers/mfa_session.ts",
+    import.meta.url,
+  );
   return assumeRoleWithSession(profile, ui, env);
 }

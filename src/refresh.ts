@@ -3,6 +3,7 @@
  * code — a person is asked again (3 attempts), a generator gets one retry in the next TOTP window.
  * @module
  */
+import { load } from "./lazy.ts";
 import type { Credentials } from "./credentials.ts";
 import type { ResolvedProfile, SourceKeys } from "./config/resolve.ts";
 import { CHAIN_ENV } from "./config/resolve.ts";
@@ -34,7 +35,10 @@ export async function withMfaCode(
   env: Env,
   call: StsCallWithCode,
 ): Promise<Credentials> {
-  const { MfaCodeRejected } = await import("./providers/sts.ts");
+  const { MfaCodeRejected } = await load<typeof import("./providers/sts.ts")>(
+    "./providers/sts.ts",
+    import.meta.url,
+  );
   await ui.openConsole();
   const deadline = Date.now() + profile.mfaTimeoutSeconds * 1000;
   const chain = [env(CHAIN_ENV), profile.profile].filter(Boolean).join("\n");
@@ -86,7 +90,7 @@ export async function assumeRoleWithMfa(
   env: Env,
   keys: SourceKeys = profile.source,
 ): Promise<Credentials> {
-  const sts = import("./providers/sts.ts"); // load the SDK while the user reads the prompt
+  const sts = load<typeof import("./providers/sts.ts")>("./providers/sts.ts", import.meta.url); // load the SDK while the user reads the prompt
   const sessionName = profile.roleSessionName ?? await defaultSessionName(env);
   return withMfaCode(profile, ui, env, async (code) => {
     const { assumeRole } = await sts;

@@ -3,6 +3,7 @@
  * credential_process JSON. Never pass a secret to any of these.
  * @module
  */
+import { load } from "./lazy.ts";
 import type { Console } from "./terminal.ts";
 import { type Env, envFlag } from "./config/files.ts";
 
@@ -45,7 +46,10 @@ export class Ui {
    * cache-hit path never needs it.
    */
   async openConsole(): Promise<Console | undefined> {
-    if (this.#console === null) this.#console = (await import("./terminal.ts")).openConsole();
+    if (this.#console === null) {
+      this.#console = (await load<typeof import("./terminal.ts")>("./terminal.ts", import.meta.url))
+        .openConsole();
+    }
     return this.console;
   }
 

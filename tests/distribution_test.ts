@@ -614,3 +614,35 @@ Deno.test("release workflow publishes archives, SHA256SUMS, formula and manifest
   assert.equal(deno, /deno-version: (\S+)/.exec(ci)?.[1], "both workflows pin the same Deno");
   assert.match(deno ?? "", /^\d+\.\d+\.\d+$/, "workflows pin an exact Deno version");
 });
+
+Deno.test("every lazily loaded module is embedded by deno compile", async () => {
+  const { lazyModules } = await import("../scripts/compile.ts");
+  const modules = lazyModules("src");
+  for (
+    const path of ["src/fresh.ts", "src/providers/sts.ts", "src/terminal.ts", "src/cache/lock.ts"]
+  ) {
+    assert.ok(modules.includes(path), `${path} is not in the --include list`);
+  }
+  let calls = 0;
+  const walk = (dir: string) => {
+    for (const entry of Deno.readDirSync(dir)) {
+      const path = `${dir}/${entry.name}`;
+      if (entry.isDirectory) walk(path);
+      else if (path.endsWith(".ts") && path !== "src/lazy.ts") {
+        const text = Deno.readTextFileSync(path);
+        calls += [...text.matchAll(/\bload</g)].length;
+        // A literal import() would put the module back into the start-up graph of every run.
+        assert.doesNotMatch(
+          text,
+          /(?<!typeof )\bimport\(\s*["'`]/,
+          `${path} has an analysable dynamic import`,
+        );
+      }
+    }
+  };
+  walk("src");
+  assert.ok(calls >= modules.length);
+  for (const path of modules) assert.ok(Deno.statSync(path).isFile, path);
+  const argv = compileArgs("x86_64-unknown-linux-gnu", "1.2.3", ["-q"], "dist", modules);
+  assert.deepEqual(argv.slice(2, 4), ["--include", modules[0]]);
+});

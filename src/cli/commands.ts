@@ -3,6 +3,7 @@
  * so `assume` (the hot path) loads nothing it does not use.
  * @module
  */
+import { load } from "../lazy.ts";
 import type { OptionSpecs } from "./args.ts";
 import type { Ui } from "../ui.ts";
 import type { Env } from "../config/files.ts";
@@ -84,7 +85,9 @@ export const COMMANDS: readonly Command[] = [
       "  vegas-credentials env --profile=singer --format=fish | source",
       "  vegas-credentials env --profile=singer --format=powershell | Invoke-Expression",
     ].join("\n"),
-    run: async (context) => (await import("../commands/env.ts")).runEnv(context),
+    run: async (context) =>
+      (await load<typeof import("../commands/env.ts")>("../commands/env.ts", import.meta.url))
+        .runEnv(context),
   },
   {
     name: "exec",
@@ -99,14 +102,18 @@ export const COMMANDS: readonly Command[] = [
       "Example:",
       "  vegas-credentials exec --profile=singer -- terraform plan",
     ].join("\n"),
-    run: async (context) => (await import("../commands/exec.ts")).runExec(context),
+    run: async (context) =>
+      (await load<typeof import("../commands/exec.ts")>("../commands/exec.ts", import.meta.url))
+        .runExec(context),
   },
   {
     name: "status",
     summary: "List the vegas profiles and what the cache holds for each",
     usage: "vegas-credentials status [--json]",
     options: { json: { type: "boolean", description: "A JSON array, for scripts" } },
-    run: async (context) => (await import("../commands/status.ts")).runStatus(context),
+    run: async (context) =>
+      (await load<typeof import("../commands/status.ts")>("../commands/status.ts", import.meta.url))
+        .runStatus(context),
   },
   {
     name: "doctor",
@@ -115,7 +122,9 @@ export const COMMANDS: readonly Command[] = [
     options: {
       profile: { ...profileOption.profile, description: "Check only this profile" },
     },
-    run: async (context) => (await import("../commands/doctor.ts")).runDoctor(context),
+    run: async (context) =>
+      (await load<typeof import("../commands/doctor.ts")>("../commands/doctor.ts", import.meta.url))
+        .runDoctor(context),
   },
   {
     name: "config list",
@@ -127,14 +136,22 @@ export const COMMANDS: readonly Command[] = [
         description: "Check the MFA inputs with this profile's settings",
       },
     },
-    run: async (context) => (await import("../commands/config_list.ts")).runConfigList(context),
+    run: async (context) =>
+      (await load<typeof import("../commands/config_list.ts")>(
+        "../commands/config_list.ts",
+        import.meta.url,
+      )).runConfigList(context),
   },
   {
     name: "config show-profile",
     summary: "Show a profile's resolved settings and where each comes from (no secrets)",
     usage: "vegas-credentials config show-profile --profile=NAME",
     options: profileOption,
-    run: async (context) => (await import("../commands/show_profile.ts")).runShowProfile(context),
+    run: async (context) =>
+      (await load<typeof import("../commands/show_profile.ts")>(
+        "../commands/show_profile.ts",
+        import.meta.url,
+      )).runShowProfile(context),
   },
   {
     name: "cache clean",
@@ -159,20 +176,32 @@ export const COMMANDS: readonly Command[] = [
       },
     },
     details: "Without --profile: every cached credential, MFA session and unused lock file.",
-    run: async (context) => (await import("../commands/cache_clean.ts")).runCacheClean(context),
+    run: async (context) =>
+      (await load<typeof import("../commands/cache_clean.ts")>(
+        "../commands/cache_clean.ts",
+        import.meta.url,
+      )).runCacheClean(context),
   },
   {
     name: "version",
     summary: "Print the version",
     usage: "vegas-credentials version [--full]",
     options: { full: { type: "boolean", description: "Add OS, architecture and Deno version" } },
-    run: async (context) => (await import("../commands/version.ts")).runVersion(context),
+    run: async (context) =>
+      (await load<typeof import("../commands/version.ts")>(
+        "../commands/version.ts",
+        import.meta.url,
+      )).runVersion(context),
   },
   {
     name: "help",
     summary: "Show help for the program or a command",
     usage: "vegas-credentials help [COMMAND]",
     options: {},
-    run: async (context) => (await import("../commands/help_command.ts")).runHelp(context),
+    run: async (context) =>
+      (await load<typeof import("../commands/help_command.ts")>(
+        "../commands/help_command.ts",
+        import.meta.url,
+      )).runHelp(context),
   },
 ];

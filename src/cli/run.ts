@@ -3,6 +3,7 @@
  * every failure into one line on stderr and an exit code. Nothing but results reaches stdout.
  * @module
  */
+import { load } from "../lazy.ts";
 import { parseArgs } from "./args.ts";
 import { type Command, type CommandContext, COMMANDS, GLOBAL_OPTIONS } from "./commands.ts";
 import { UsageError, VegasError } from "../errors.ts";
@@ -74,7 +75,7 @@ export async function run(
     }
     if (!command) {
       if (words.length === 0) {
-        print((await import("./help.ts")).mainHelp());
+        print((await load<typeof import("./help.ts")>("./help.ts", import.meta.url)).mainHelp());
         return v.help ? 0 : 2;
       }
       const names = COMMANDS.map((c) => c.name);
@@ -87,7 +88,9 @@ export async function run(
       );
     }
     if (v.help) {
-      print((await import("./help.ts")).commandHelp(command));
+      print(
+        (await load<typeof import("./help.ts")>("./help.ts", import.meta.url)).commandHelp(command),
+      );
       return 0;
     }
     return await command.run(context(parsed, ui, env, print));

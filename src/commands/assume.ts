@@ -3,6 +3,7 @@
  * no MFA code is loaded there), else from STS after an MFA prompt.
  * @module
  */
+import { load } from "../lazy.ts";
 import { type Env, processEnv } from "../config/files.ts";
 import { type ResolvedProfile, resolveProfile } from "../config/resolve.ts";
 import { cacheDir } from "../cache/key.ts";
@@ -50,7 +51,10 @@ export async function assumeProfile(
   } catch (error) {
     ui.info(`cache directory ${slot.dir} unusable: ${(error as Error).message}`);
   }
-  const { fetchRoleCredentials } = await import("../fresh.ts");
+  const { fetchRoleCredentials } = await load<typeof import("../fresh.ts")>(
+    "../fresh.ts",
+    import.meta.url,
+  );
   return cachedCredentials({
     slot,
     ui,

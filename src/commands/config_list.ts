@@ -2,6 +2,7 @@
  * `config list`: where vegas-credentials looks for things, and which MFA inputs work here.
  * @module
  */
+import { load } from "../lazy.ts";
 import type { CommandContext } from "../cli/commands.ts";
 import { configFilePath, credentialsFilePath, type Env, readSharedFiles } from "../config/files.ts";
 import { type ResolvedProfile, resolveProfile } from "../config/resolve.ts";
@@ -35,7 +36,10 @@ export async function detectInputs(
   ui: Ui,
   env: Env,
 ): Promise<{ name: string; available: boolean; detail: string }[]> {
-  const { MFA_DRIVERS } = await import("../mfa/registry.ts");
+  const { MFA_DRIVERS } = await load<typeof import("../mfa/registry.ts")>(
+    "../mfa/registry.ts",
+    import.meta.url,
+  );
   const request: MfaRequest = { profile, attempt: 1, ui, env, childEnv: {} };
   return MFA_DRIVERS.map((driver) => {
     try {
@@ -77,8 +81,14 @@ export async function runConfigList(context: CommandContext): Promise<number> {
   } catch (error) {
     profiles = (error as Error).message;
   }
-  const { findYkman } = await import("../mfa/yubikey_input.ts");
-  const { guiAvailability } = await import("../mfa/gui/gui_input.ts");
+  const { findYkman } = await load<typeof import("../mfa/yubikey_input.ts")>(
+    "../mfa/yubikey_input.ts",
+    import.meta.url,
+  );
+  const { guiAvailability } = await load<typeof import("../mfa/gui/gui_input.ts")>(
+    "../mfa/gui/gui_input.ts",
+    import.meta.url,
+  );
   const ykman = findYkman(profile, env);
   const gui = guiAvailability(env, Deno.build.os, { noGui: ui.options.noGui });
   const rows = [

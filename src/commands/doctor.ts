@@ -3,6 +3,7 @@
  * how to fix each problem. Exit 1 when any problem is found.
  * @module
  */
+import { load } from "../lazy.ts";
 import type { CommandContext } from "../cli/commands.ts";
 import { type Env, readSharedFiles, type SharedFiles } from "../config/files.ts";
 import { resolveProfile } from "../config/resolve.ts";
@@ -357,7 +358,10 @@ export async function checkProfile(
     // Everything checked above is fine: resolve it fully, as `assume` would, for the rest.
     try {
       const profile = resolveProfile(name, env, files);
-      const { driverNames } = await import("../mfa/registry.ts");
+      const { driverNames } = await load<typeof import("../mfa/registry.ts")>(
+        "../mfa/registry.ts",
+        import.meta.url,
+      );
       const known = driverNames();
       const unknown = profile.mfaInputs?.filter((input) => !known.includes(input)) ?? [];
       if (unknown.length) {

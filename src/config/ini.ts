@@ -16,7 +16,17 @@ export type IniSections = Map<string, Map<string, string>>;
 
 const PREFIXED_SECTION = /^([\w-]+)\s(["'])?([\w-@+.%:/]+)\2$/;
 const SECTION_PREFIXES = new Set(["profile", "sso-session", "services"]);
-const COMMENT = /(^|\s)[;#]/;
+
+/** The line without its comment: `#`/`;` at the start or after white space (the SDKs' rule). */
+function withoutComment(line: string): string {
+  for (let i = 0; i < line.length; i++) {
+    const char = line[i];
+    if ((char === "#" || char === ";") && (i === 0 || /\s/.test(line[i - 1]))) {
+      return line.slice(0, i);
+    }
+  }
+  return line;
+}
 
 /**
  * Parses INI text into sections. Prefixed section names are joined with a dot
@@ -26,8 +36,8 @@ export function parseIni(text: string): IniSections {
   const sections: IniSections = new Map();
   let section: Map<string, string> | undefined;
   let subSection: string | undefined;
-  for (const rawLine of text.split(/\r?\n/)) {
-    const line = rawLine.split(COMMENT)[0].trim();
+  for (const rawLine of text.split("\n")) {
+    const line = withoutComment(rawLine).trim();
     if (line.startsWith("[") && line.endsWith("]")) {
       subSection = undefined;
       const name = sectionName(line.slice(1, -1));

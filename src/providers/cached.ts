@@ -3,6 +3,7 @@
  * lock and caches them. It wraps any function that fetches credentials (aws-vault's composition).
  * @module
  */
+import { load } from "../lazy.ts";
 import { type Credentials, isFresh } from "../credentials.ts";
 import { type CacheEntryMeta, readEntry, writeEntry } from "../cache/store.ts";
 import type { Ui } from "../ui.ts";
@@ -52,7 +53,10 @@ export async function cachedCredentials(options: CachedOptions): Promise<Credent
   let lock: Disposable | undefined;
   if (options.lockPath) {
     try {
-      const { acquireLock } = await import("../cache/lock.ts"); // only on a miss
+      const { acquireLock } = await load<typeof import("../cache/lock.ts")>(
+        "../cache/lock.ts",
+        import.meta.url,
+      ); // only on a miss
       lock = await acquireLock(
         options.lockPath,
         options.lockTimeoutMs,

@@ -8,6 +8,7 @@
  * file in the same process would wait for itself.
  * @module
  */
+import { load } from "../lazy.ts";
 import type { Credentials } from "../credentials.ts";
 import type { ResolvedProfile } from "../config/resolve.ts";
 import { type Env, processEnv } from "../config/files.ts";
@@ -78,7 +79,7 @@ export async function mfaSessionCredentials(
     lockTimeoutMs: 0,
     fetchFresh: async () => {
       created = true;
-      const sts = import("./sts.ts");
+      const sts = load<typeof import("./sts.ts")>("./sts.ts", import.meta.url);
       ui.info(
         `Starting an MFA session for source profile '${profile.sourceProfile}' ` +
           `(${formatDuration(duration)}): no further MFA codes until it ends`,
@@ -111,7 +112,7 @@ export async function assumeRoleWithSession(
   ui: Ui,
   env: Env,
 ): Promise<Credentials> {
-  const sts = import("./sts.ts");
+  const sts = load<typeof import("./sts.ts")>("./sts.ts", import.meta.url);
   const sessionName = profile.roleSessionName ?? await defaultSessionName(env);
   const assume = async (session: Credentials) => {
     const { assumeRole } = await sts;

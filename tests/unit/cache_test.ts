@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ensureCacheDir, readEntry, writeEntry } from "../../src/cache/store.ts";
-import { sha256Hex } from "../../src/cache/key.ts";
+import { hash64, roleCacheName } from "../../src/cache/key.ts";
+import type { ResolvedProfile } from "../../src/config/resolve.ts";
 import { cacheDir } from "../../src/cache/key.ts";
 import { credentialProcessJson, isFresh } from "../../src/credentials.ts";
 
@@ -27,12 +28,44 @@ function withDir(fn: (dir: string) => void) {
   }
 }
 
-Deno.test("sha256Hex matches Web Crypto", async () => {
-  for (const text of ["", "abc", "x".repeat(1000), "é🔑\n", "a".repeat(55), "a".repeat(56)]) {
-    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-    const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-    assert.equal(sha256Hex(text), hex);
-  }
+Deno.test("hash64: stable, 16 hex characters, sensitive to every character", () => {
+  assert.equal(hash64("abc"), hash64("abc"));
+  assert.match(hash64(""), /^[0-9a-f]{16}$/);
+  const seen = new Set<string>();
+  for (let i = 0; i < 20000; i++) seen.add(hash64(`profile-${i}`));
+  assert.equal(seen.size, 20000);
+  assert.notEqual(hash64("ab"), hash64("ba"));
+  assert.notEqual(hash64("a\u0100"), hash64("a\u0000"));
+});
+
+Deno.test("cache names change with every value of the STS call", () => {
+  const base = {
+    profile: "p",
+    roleArn: "arn:aws:iam::222222222222:role/R",
+    sourceProfile: "default",
+    durationSeconds: 3600,
+    region: "us-east-1",
+    useGlobalEndpoint: false,
+    mfaSerial: "arn:aws:iam::111111111111:mfa/u",
+    source: { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "s" },
+  } as unknown as ResolvedProfile;
+  const name = roleCacheName(base);
+  assert.match(name, /^role\.p\.[0-9a-f]{16}\.json$/);
+  for (
+    const change of [
+      { roleArn: "arn:aws:iam::222222222222:role/Other" },
+      { sourceProfile: "other" },
+      { source: { accessKeyId: "AKIAOTHEROTHEROTHER", secretAccessKey: "s" } },
+      { mfaSerial: "arn:aws:iam::111111111111:mfa/v" },
+      { durationSeconds: 900 },
+      { roleSessionName: "x" },
+      { externalId: "xx" },
+      { region: "eu-west-1" },
+      { endpoint: "http://127.0.0.1:1" },
+    ]
+  ) assert.notEqual(roleCacheName({ ...base, ...change } as ResolvedProfile), name);
+  // The secret key is not part of the name: rotating it keeps cached role credentials valid.
+  assert.equal(roleCacheName({ ...base, source: { ...base.source, secretAccessKey: "t" } }), name);
 });
 
 Deno.test("freshness: more than 10 minutes left", () => {

@@ -95,3 +95,9 @@ Deno.test("parseIni: agrees with the AWS SDK's own loader", async () => {
 Deno.test("parseIni: __proto__ sections are refused", () => {
   assert.throws(() => parseIni("[__proto__]\na=b\n"), SyntaxError);
 });
+
+Deno.test("parseIni: Windows line endings and tabs before comments", () => {
+  const profiles = configProfiles(parseIni("[default]\r\nregion = eu-west-1\t# note\r\nx=a#b\r\n"));
+  assert.equal(profiles.get("default")?.get("region"), "eu-west-1");
+  assert.equal(profiles.get("default")?.get("x"), "a#b");
+});
