@@ -26,7 +26,7 @@ export function mainHelp(): string {
     "",
     "Global options:",
     ...optionLines(GLOBAL_OPTIONS),
-    "  --version                   Print the version",
+    "      --version".padEnd(30) + "Print the version",
     "",
     "Run 'vegas-credentials <command> --help' for a command's options.",
     "",
