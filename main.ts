@@ -4,10 +4,19 @@
  * Used as an AWS `credential_process`: `vegas-credentials assume --profile=NAME`.
  * @module
  */
-import { run } from "./src/cli/run.ts";
+import { cachedAssume } from "./src/fast_path.ts";
+import { load } from "./src/lazy.ts";
 
 if (import.meta.main) {
-  const code = await run(Deno.args);
+  const cached = cachedAssume(Deno.args);
+  if (cached !== undefined) {
+    Deno.stdout.writeSync(new TextEncoder().encode(cached + "\n"));
+    Deno.exit(0);
+  }
+  const { run } = await load<typeof import("./src/cli/run.ts")>(
+    "./src/cli/run.ts",
+    import.meta.url,
+  );
   // Exit explicitly: an abandoned terminal read or lock wait must not keep the process alive.
-  Deno.exit(code);
+  Deno.exit(await run(Deno.args));
 }

@@ -102,21 +102,22 @@ export function compileArgs(
  * does not follow those imports, so `deno compile` must be told to embed them (`--include`).
  * Returns repository-relative paths, sorted, found by scanning `srcDir`.
  */
-export function lazyModules(srcDir = "src"): string[] {
+export function lazyModules(srcDir = "src", entryPoint = ENTRY_POINT): string[] {
   const found = new Set<string>();
+  const scan = (path: string) => {
+    const text = Deno.readTextFileSync(path);
+    for (const match of text.matchAll(/\bload<[^>]*>\(\s*"([^"]+)",\s*import\.meta\.url/g)) {
+      found.add(new URL(match[1], `file:///${path}`).pathname.slice(1));
+    }
+  };
   const walk = (dir: string) => {
     for (const entry of Deno.readDirSync(dir)) {
       const path = `${dir}/${entry.name}`;
       if (entry.isDirectory) walk(path);
-      else if (entry.name.endsWith(".ts")) {
-        const text = Deno.readTextFileSync(path);
-        for (const match of text.matchAll(/\bload<[^>]*>\(\s*"([^"]+)",\s*import\.meta\.url/g)) {
-          const url = new URL(match[1], `file:///${path}`);
-          found.add(url.pathname.slice(1));
-        }
-      }
+      else if (entry.name.endsWith(".ts")) scan(path);
     }
   };
+  scan(entryPoint);
   walk(srcDir);
   return [...found].sort();
 }

@@ -32,6 +32,12 @@ Deno.test("assume: a miss calls STS once, the next run is a cache hit", async ()
   assert.equal(second.stderr, "");
   assert.equal(world.sts.count("AssumeRole"), 1);
 
+  // --verbose skips the fast path (src/fast_path.ts): the full CLI finds the same entry.
+  const verbose = await runCli(world.sandbox, ["assume", "--profile", "singer", "--verbose"]);
+  assert.equal(verbose.stdout, first.stdout);
+  assert.match(verbose.stderr, /using cached role credentials/);
+  assert.equal(world.sts.count("AssumeRole"), 1);
+
   const files = [...Deno.readDirSync(world.sandbox.cacheDir)];
   assert.equal(Deno.statSync(world.sandbox.cacheDir).mode! & 0o777, 0o700);
   for (const file of files) {
