@@ -44,33 +44,6 @@ export function commandWord(line: string): string {
   return line.trim() === word ? word : `${word} …`;
 }
 
-/** Full path of an executable found on `PATH` (or the path itself when it has a slash). */
-export function findExecutable(name: string, env: Env): string | undefined {
-  const windows = Deno.build.os === "windows";
-  const isFile = (path: string) => {
-    try {
-      const info = Deno.statSync(path);
-      return info.isFile && (windows || info.mode === null || (info.mode & 0o111) !== 0);
-    } catch {
-      return false;
-    }
-  };
-  if (name.includes("/") || (windows && name.includes("\\"))) {
-    return isFile(name) ? name : undefined;
-  }
-  const extensions = windows
-    ? ["", ...(env("PATHEXT") ?? ".EXE;.CMD;.BAT;.COM").split(";").map((e) => e.toLowerCase())]
-    : [""];
-  for (const dir of (env("PATH") ?? "").split(windows ? ";" : ":")) {
-    if (!dir) continue;
-    for (const extension of extensions) {
-      const path = `${dir}${windows ? "\\" : "/"}${name}${extension}`;
-      if (isFile(path)) return path;
-    }
-  }
-  return undefined;
-}
-
 /** `3725` → `1h 2m`, `59` → `59s`, negative → `expired 5m ago`. */
 export function formatRemaining(seconds: number): string {
   if (seconds < 0) return `expired ${formatRemaining(-seconds)} ago`;

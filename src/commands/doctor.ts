@@ -19,7 +19,8 @@ import { VegasError } from "../errors.ts";
 import type { Ui } from "../ui.ts";
 import { CHAINED_ROLE_MAX_SECONDS } from "../fresh.ts";
 import { detectInputs } from "./config_list.ts";
-import { findExecutable, noPositionals, vegasProfileNames } from "./common.ts";
+import { noPositionals, vegasProfileNames } from "./common.ts";
+import { findOnPath } from "../find_program.ts";
 
 /** How bad a finding is: problems make `doctor` exit 1, warnings do not. */
 export type Severity = "ok" | "warning" | "problem";
@@ -102,7 +103,7 @@ function credentialProcessFindings(
     );
   }
   const program = words[0];
-  if (/vegas-credentials(\.exe)?$/.test(program) && !findExecutable(program, env)) {
+  if (/vegas-credentials(\.exe)?$/.test(program) && !findOnPath(program, env)) {
     findings.push(
       warning(
         `credential_process runs '${program}', which is not on this PATH`,

@@ -185,8 +185,9 @@ export function resolveProfile(
     origins.externalId = inTarget;
   }
 
-  const region = resolveRegion(target, sourceConfig, env, inTarget, inSource, origins);
-  const endpoint = resolveEndpoint(files, target, sourceConfig, env, inTarget, inSource, origins);
+  const scope: Scope = { files, target, source: sourceConfig, env, inTarget, inSource, origins };
+  const region = resolveRegion(scope);
+  const endpoint = resolveEndpoint(scope);
   const useGlobalEndpoint = resolveRegionalEndpoints(pick, keyWhere, env, origins);
 
   const mfaProcess = pick("vegas_mfa_process", "mfaProcess");
@@ -275,14 +276,19 @@ function unknownProfile(profile: string, files: SharedFiles): ConfigError {
   );
 }
 
-function resolveRegion(
-  target: ReadonlyMap<string, string>,
-  source: ReadonlyMap<string, string> | undefined,
-  env: Env,
-  inTarget: string,
-  inSource: string,
-  origins: Record<string, Origin>,
-): string {
+/** What the settings that look at both profiles and the environment need. */
+interface Scope {
+  readonly files: SharedFiles;
+  readonly target: ReadonlyMap<string, string>;
+  readonly source: ReadonlyMap<string, string> | undefined;
+  readonly env: Env;
+  /** Origin labels of the two profiles. */
+  readonly inTarget: Origin;
+  readonly inSource: Origin;
+  readonly origins: Record<string, Origin>;
+}
+
+function resolveRegion({ target, source, env, inTarget, inSource, origins }: Scope): string {
   const candidates: [string | undefined, Origin][] = [
     [target.get("region"), inTarget],
     [source?.get("region"), inSource],
@@ -303,13 +309,7 @@ function resolveRegion(
 }
 
 function resolveEndpoint(
-  files: SharedFiles,
-  target: ReadonlyMap<string, string>,
-  source: ReadonlyMap<string, string> | undefined,
-  env: Env,
-  inTarget: string,
-  inSource: string,
-  origins: Record<string, Origin>,
+  { files, target, source, env, inTarget, inSource, origins }: Scope,
 ): string | undefined {
   const ignore = envFlag(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") ||
     target.get("ignore_configured_endpoint_urls") === "true";

@@ -11,7 +11,7 @@ import { ChildAborted, runChild } from "./spawn.ts";
 import { MfaCancelled, type MfaDriver, MfaInputError, type MfaRequest } from "./types.ts";
 import { dialogSubject, openGui } from "./gui/gui_input.ts";
 import { passwordDialog } from "./gui/dialog.ts";
-import { findOnPath, isExecutable } from "./gui/path.ts";
+import { findOnPath, isExecutable } from "../find_program.ts";
 
 /** Where ykman is, or why it is not usable. */
 export interface YkmanLocation {

@@ -21,7 +21,7 @@ import {
   type DialogSubject,
   showDialog,
 } from "./dialog.ts";
-import { findOnPath, isExecutable } from "./path.ts";
+import { findOnPath, isExecutable } from "../../find_program.ts";
 import * as zenity from "./zenity.ts";
 import * as kdialog from "./kdialog.ts";
 import * as qarma from "./qarma.ts";

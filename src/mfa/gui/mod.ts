@@ -22,4 +22,4 @@ export {
   type DialogSubject,
   passwordDialog,
 } from "./dialog.ts";
-export { findOnPath, isExecutable } from "./path.ts";
+export { findOnPath, isExecutable } from "../../find_program.ts";

@@ -1,8 +1,8 @@
 /**
- * Finding programs on `PATH` without spawning `which` (dialog programs, ykman).
+ * Finding programs on `PATH` without spawning `which` (dialogs, ykman, the doctor's checks).
  * @module
  */
-import type { Env } from "../../config/files.ts";
+import type { Env } from "./config/files.ts";
 
 /** Is `path` a file this user can run? (On Windows any file: there is no execute bit.) */
 export function isExecutable(path: string, os: typeof Deno.build.os = Deno.build.os): boolean {
