@@ -4,7 +4,7 @@
  * @module
  */
 import type { CommandContext } from "../cli/commands.ts";
-import type { Env, SharedFiles } from "../config/files.ts";
+import type { SharedFiles } from "../config/files.ts";
 import { UsageError } from "../errors.ts";
 
 /** The `--profile` value of a command that needs one; a usage error otherwise. */
