@@ -295,3 +295,38 @@ Deno.test("assume: invalid keys are reported by AWS's code", async () => {
   assert.match(result.stderr, /SignatureDoesNotMatch/);
   assert.doesNotMatch(result.stderr, /wrong/);
 });
+
+Deno.test("assume: a generator's rejected code is retried once in the next TOTP window", async () => {
+  await using world = await makeWorld({ source: MFA });
+  assert.equal((await runCli(world.sandbox, ASSUME)).code, 0);
+  // Same 30-second window: the generator prints the code STS has just accepted, so STS refuses it.
+  Deno.removeSync(world.sandbox.cacheDir, { recursive: true });
+  const started = Date.now();
+  const retried = await runCli(world.sandbox, ASSUME);
+  assert.equal(retried.code, 0, retried.stderr);
+  assert.match(
+    retried.stderr,
+    /STS rejected the code from process; trying again in the next 30-second window/,
+  );
+  assert.ok(Date.now() - started < 40_000);
+  parseCredentialOutput(retried.stdout);
+  assert.equal(world.sts.count("AssumeRole", true), 2);
+  assert.equal(world.sts.count("AssumeRole"), 3);
+  assertNoSecrets(retried.stderr.replace(/\(\d+ s\)/, ""));
+});
+
+Deno.test("assume: the MFA wait is bounded by vegas_mfa_timeout", async () => {
+  await using world = await makeWorld({
+    source: "vegas_mfa_process = sleep 60\nvegas_mfa_timeout = 5",
+  });
+  const started = Date.now();
+  const result = await runCli(world.sandbox, ASSUME);
+  assert.equal(result.code, 1);
+  assert.equal(result.stdout, "");
+  assert.match(
+    result.stderr,
+    /no MFA code within 5 s for profile 'singer' \(set vegas_mfa_timeout to wait longer\)/,
+  );
+  assert.ok(Date.now() - started < 15_000, "did not stop at the timeout");
+  assert.equal(world.sts.calls.length, 0);
+});

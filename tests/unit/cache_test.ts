@@ -146,6 +146,13 @@ Deno.test("cache files: corrupt, truncated, foreign-format, readable by others o
         Deno.symlinkSync(`${dir}/target`, `${dir}/link`);
       }, /symbolic link/],
       ["missing", () => {}, /no cached credentials/],
+      // Someone else's file (only root can make one here; CI runs as root).
+      ...(Deno.uid() === 0
+        ? [["foreign-owner", () => {
+          writeEntry(dir, "foreign-owner", entry());
+          Deno.chownSync(`${dir}/foreign-owner`, 65534, 65534);
+        }, /owned by uid 65534/] as [string, () => void, RegExp]]
+        : []),
     ];
     for (const [name, make, reason] of cases) {
       make();
