@@ -210,15 +210,26 @@ Deno.test("totp: base32 round trip, lenient decoding, async form", async () => {
   assert.match(generateTotpSecret(), /^[A-Z2-7]{32}$/);
 });
 
-Deno.test("totp: agrees with oathtool when installed", async () => {
-  let output: Deno.CommandOutput;
+Deno.test("totp: agrees with oathtool", async () => {
   const before = totpSync(TOTP_SECRET);
+  let child: Deno.ChildProcess;
   try {
-    output = await new Deno.Command("oathtool", { args: ["--totp", "-b", TOTP_SECRET] }).output();
+    // The secret goes on stdin ("-"), as the README recommends, never on a command line.
+    child = new Deno.Command("oathtool", {
+      args: ["--totp", "-b", "-"],
+      stdin: "piped",
+      stdout: "piped",
+    }).spawn();
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return; // oathtool not installed: nothing to compare
+    if (e instanceof Deno.errors.NotFound) {
+      throw new Error("oathtool is not installed; this test needs it: apt-get install -y oathtool");
+    }
     throw e;
   }
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(TOTP_SECRET + "\n"));
+  await writer.close();
+  const output = await child.output();
   const after = totpSync(TOTP_SECRET);
   assert.equal(output.code, 0);
   const code = new TextDecoder().decode(output.stdout).trim();
