@@ -158,18 +158,3 @@ export function removeMatching(dir: string, matches: (name: string) => boolean):
   }
   return removed;
 }
-
-/** Every trusted entry in `dir` with its file name (for `status`). */
-export function listEntries(dir: string): { name: string; entry: CacheEntry }[] {
-  const found: { name: string; entry: CacheEntry }[] = [];
-  try {
-    for (const item of Deno.readDirSync(dir)) {
-      if (!item.name.endsWith(".json")) continue;
-      const read = readEntry(`${dir}/${item.name}`);
-      if (read.entry) found.push({ name: item.name, entry: read.entry });
-    }
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  return found;
-}

@@ -167,23 +167,37 @@ Deno.test("cache files: corrupt, truncated, foreign-format, readable by others o
   });
 });
 
-Deno.test("cache files: a writer never leaves a partial file for a reader", async () => {
+Deno.test("cache files: a reader in another process never sees a partial file", async () => {
   const dir = await Deno.makeTempDir();
   try {
+    // A writer process rewrites a large entry in a loop while this process keeps reading it; a
+    // non-atomic write (truncate, then write) shows up here as corrupt JSON.
+    const store = new URL("../../src/cache/store.ts", import.meta.url).href;
+    const writer = new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        `import { writeEntry } from "${store}";
+         const token = "t".repeat(512 * 1024);
+         for (let i = 0; i < 150; i++) writeEntry("${dir}", "f.json", { profile: "p", kind: "role",
+           createdAt: "", credentials: { accessKeyId: "ASIA" + i, secretAccessKey: "s",
+           sessionToken: token, expiration: new Date(Date.now() + 3600000) } });`,
+      ],
+      stdout: "null",
+      stderr: "inherit",
+    }).spawn();
+    let reads = 0;
     let torn = 0;
-    const writes = (async () => {
-      for (let i = 0; i < 200; i++) {
-        writeEntry(dir, "f.json", entry(i + 700));
-        await Promise.resolve();
-      }
-    })();
-    for (let i = 0; i < 200; i++) {
+    let done = false;
+    const status = writer.status.then((s) => (done = true, s));
+    while (!done) {
       const read = readEntry(`${dir}/f.json`);
-      if (read.reason && !/no cached credentials/.test(read.reason)) torn++;
-      await Promise.resolve();
+      if (read.entry) reads++;
+      else if (!/no cached credentials/.test(read.reason)) torn++;
+      await new Promise((resolve) => setTimeout(resolve, 0));
     }
-    await writes;
+    assert.equal((await status).success, true);
     assert.equal(torn, 0);
+    assert.ok(reads > 0, "the reader never overlapped the writer");
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["f.json"]);
   } finally {
     await Deno.remove(dir, { recursive: true });

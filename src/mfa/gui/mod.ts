@@ -22,4 +22,3 @@ export {
   type DialogSubject,
   passwordDialog,
 } from "./dialog.ts";
-export { findOnPath, isExecutable } from "../../find_program.ts";
