@@ -135,7 +135,7 @@ export async function runCacheClean(context: CommandContext): Promise<number> {
   let sourceProfile: string | undefined;
   if (profile !== undefined && values.sessions) {
     try {
-      sourceProfile = readSharedFiles(env).config.get(profile)?.get("vegas_source_profile");
+      sourceProfile = readSharedFiles(env).profiles.get(profile)?.get("vegas_source_profile");
     } catch (error) {
       ui.debug(`cannot read the config to find the source profile: ${(error as Error).message}`);
     }

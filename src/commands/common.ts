@@ -4,7 +4,6 @@
  * @module
  */
 import type { CommandContext } from "../cli/commands.ts";
-import type { SharedFiles } from "../config/files.ts";
 import { UsageError } from "../errors.ts";
 
 /** The `--profile` value of a command that needs one; a usage error otherwise. */
@@ -28,12 +27,7 @@ export function maskAccessKeyId(id: string): string {
   return id.length <= 8 ? "…" : `${id.slice(0, 4)}…${id.slice(-4)}`;
 }
 
-/** The vegas profiles of the config file (those with `vegas_role_arn`), in file order. */
-export function vegasProfileNames(files: SharedFiles): string[] {
-  return [...files.config.entries()]
-    .filter(([, values]) => values.has("vegas_role_arn"))
-    .map(([name]) => name);
-}
+export { vegasProfileNames } from "../config/resolve.ts";
 
 /**
  * The program a command line starts, without its arguments: a `vegas_mfa_process` line may hold a

@@ -77,7 +77,9 @@ export async function runConfigList(context: CommandContext): Promise<number> {
   let profiles: string;
   try {
     const names = vegasProfileNames(readSharedFiles(env));
-    profiles = names.length ? names.join(", ") : "none (no profile has vegas_role_arn)";
+    profiles = names.length
+      ? names.join(", ")
+      : "none (no profile has vegas_role_arn or runs vegas-credentials)";
   } catch (error) {
     profiles = (error as Error).message;
   }

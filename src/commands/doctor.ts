@@ -6,18 +6,16 @@
 import { load } from "../lazy.ts";
 import type { CommandContext } from "../cli/commands.ts";
 import { type Env, readSharedFiles, type SharedFiles } from "../config/files.ts";
-import { resolveProfile } from "../config/resolve.ts";
 import {
-  closestNames,
-  mfaSerialProblem,
-  parseSeconds,
-  roleArnProblem,
-} from "../config/validate.ts";
+  CHAINED_ROLE_MAX_SECONDS,
+  inspectProfile,
+  type ResolvedProfile,
+  runsVegas,
+} from "../config/resolve.ts";
+import { jsSdkDisagreements } from "../config/sdk_dialects.ts";
 import { cacheDir } from "../cache/key.ts";
 import { readEntry } from "../cache/store.ts";
-import { VegasError } from "../errors.ts";
 import type { Ui } from "../ui.ts";
-import { CHAINED_ROLE_MAX_SECONDS } from "../fresh.ts";
 import { detectInputs } from "./config_list.ts";
 import { noPositionals, vegasProfileNames } from "./common.ts";
 import { findOnPath } from "../find_program.ts";
@@ -79,7 +77,7 @@ function credentialProcessFindings(
     ];
   }
   const words = splitCommandLine(line);
-  if (!/vegas-credentials|main\.ts/.test(line)) {
+  if (!runsVegas(line)) {
     return [
       problem(`credential_process runs '${words[0]}', not vegas-credentials`, `write: ${wanted}`),
     ];
@@ -115,283 +113,108 @@ function credentialProcessFindings(
   return findings;
 }
 
-function durationFinding(
-  value: string | undefined,
-  key: string,
-  min: number,
-  max: number,
-  where: string,
-): Finding | undefined {
-  if (value === undefined) return undefined;
-  const parsed = parseSeconds(value, min, max);
-  if (typeof parsed === "string") {
-    return problem(`${key} '${value}' ${parsed}`, `set ${key} in ${where} to ${min}-${max}`);
-  }
-  return undefined;
-}
-
-function sourceKeyFindings(
-  sourceName: string,
-  files: SharedFiles,
-): Finding[] {
-  const places = [
-    [files.credentials.get(sourceName), files.credentialsFile],
-    [files.config.get(sourceName), files.configFile],
-  ] as const;
-  for (const [section, file] of places) {
-    const id = section?.get("aws_access_key_id");
-    const secret = section?.get("aws_secret_access_key");
-    if (!id && !secret) continue;
-    const where = `[${sourceName}] in ${file}`;
-    if (!id) {
-      return [
-        problem(`aws_access_key_id is missing in ${where}`, `add it next to aws_secret_access_key`),
-      ];
-    }
-    if (!secret) {
-      return [
-        problem(`aws_secret_access_key is missing in ${where}`, `add it next to aws_access_key_id`),
-      ];
-    }
-    if (!/^[A-Z0-9]{16,128}$/.test(id)) {
-      return [
-        problem(
-          `aws_access_key_id in ${where} is not an AWS access key id`,
-          "copy the key id again from the IAM console",
-        ),
-      ];
-    }
-    const findings = [ok(`source keys in ${file}`)];
-    if (section?.get("aws_session_token")) {
-      findings.push(
-        warning(
-          `${where} holds temporary keys (aws_session_token); they expire, and GetSessionToken ` +
-            "needs long-term keys",
-          "use your IAM user's long-term access key",
-        ),
-      );
-    }
-    return findings;
-  }
-  const process = files.config.get(sourceName)?.get("credential_process") ??
-    files.credentials.get(sourceName)?.get("credential_process");
-  if (process && /vegas-credentials|main\.ts/.test(process)) {
-    return [
-      problem(
-        `source profile '${sourceName}' gets its keys from vegas-credentials itself (a loop)`,
-        `put your IAM user's keys in [${sourceName}] of ${files.credentialsFile}`,
-      ),
-    ];
-  }
-  return [
-    problem(
-      `source profile '${sourceName}' has no aws_access_key_id / aws_secret_access_key`,
-      `run: aws configure set aws_access_key_id … --profile ${sourceName} (and ` +
-        `aws_secret_access_key), or add them to [${sourceName}] in ${files.credentialsFile}`,
-    ),
-  ];
-}
-
-/** Checks one vegas profile. */
+/** Checks one vegas profile with the rule set `assume` uses, plus how the AWS tools will call it. */
 export async function checkProfile(
   name: string,
   files: SharedFiles,
   env: Env,
   ui: Ui,
 ): Promise<Report> {
+  const inspection = inspectProfile(name, env, files);
   const findings: Finding[] = [];
-  const target = files.config.get(name);
-  if (!target) {
-    const close = closestNames(name, files.config.keys());
-    return {
-      subject: `profile ${name}`,
-      findings: [
-        problem(
-          `profile '${name}' is not in ${files.configFile}`,
-          close.length
-            ? `did you mean '${close[0]}'?`
-            : `add [profile ${name}] with vegas_role_arn and vegas_source_profile`,
-        ),
-      ],
-    };
-  }
-  const section = name === "default" ? "[default]" : `[profile ${name}]`;
-  const where = `${section} in ${files.configFile}`;
-
-  const roleArn = target.get("vegas_role_arn");
-  if (!roleArn) {
+  const resolved = inspection.resolved;
+  if (resolved) {
     findings.push(
-      problem(
-        "vegas_role_arn is missing",
-        `add: vegas_role_arn = arn:aws:iam::ACCOUNT:role/NAME to ${where}`,
-      ),
+      ok(`role ${resolved.roleArn}`),
+      ok(`source profile '${resolved.sourceProfile}', MFA device ${resolved.mfaSerial}`),
+      ok(`source keys in ${resolved.origins.sourceKeys}`),
     );
-  } else {
-    const why = roleArnProblem(roleArn);
-    findings.push(
-      why
-        ? problem(`vegas_role_arn '${roleArn}' ${why}`, "copy the role ARN from the IAM console")
-        : ok(`role ${roleArn}`),
-    );
-  }
-
-  for (const key of ["role_arn", "source_profile"]) {
-    if (!target.has(key)) continue;
-    const prefixed = target.has(`vegas_${key}`);
-    findings.push(
-      problem(
-        `${key} is set next to credential_process: the AWS tools then assume the role themselves ` +
-          "and ignore credential_process (Terraform fails on it)",
-        prefixed ? `remove ${key} from ${where}` : `rename ${key} to vegas_${key} in ${where}`,
-      ),
-    );
-  }
-  if (target.has("mfa_serial")) {
-    findings.push(
-      warning(
-        "mfa_serial in a role profile is ignored: vegas-credentials reads it from the source profile",
-        `move mfa_serial to the source profile and remove it from ${where}`,
-      ),
-    );
-  }
-  if (target.has("vegas_mfa_session_duration")) {
-    findings.push(
-      warning(
-        "vegas_mfa_session_duration in a role profile is ignored: it belongs on the source profile",
-        "move it to the source profile",
-      ),
-    );
-  }
-
-  findings.push(...credentialProcessFindings(name, target, env));
-
-  const duration = durationFinding(
-    target.get("duration_seconds"),
-    "duration_seconds",
-    900,
-    43200,
-    where,
-  );
-  if (duration) findings.push(duration);
-
-  const sourceName = target.get("vegas_source_profile");
-  let sourceConfig: ReadonlyMap<string, string> | undefined;
-  if (!sourceName) {
-    findings.push(
-      problem(
-        "vegas_source_profile is missing",
-        `add: vegas_source_profile = default (the profile with your IAM user keys) to ${where}`,
-      ),
-    );
-  } else if (sourceName === name) {
-    findings.push(
-      problem(
-        "vegas_source_profile names the profile itself",
-        "name the profile that holds your IAM user keys",
-      ),
-    );
-  } else if (!files.config.has(sourceName) && !files.credentials.has(sourceName)) {
-    const close = closestNames(sourceName, [...files.config.keys(), ...files.credentials.keys()]);
-    findings.push(
-      problem(
-        `vegas_source_profile '${sourceName}' is not a profile in ${files.configFile} or ${files.credentialsFile}`,
-        close.length
-          ? `did you mean '${close[0]}'?`
-          : `add [${sourceName}] with your IAM user keys`,
-      ),
-    );
-  } else {
-    sourceConfig = files.config.get(sourceName);
-    const sourceSection = sourceName === "default" ? "[default]" : `[profile ${sourceName}]`;
-    const sourceWhere = `${sourceSection} in ${files.configFile}`;
-    const serial = sourceConfig?.get("mfa_serial");
-    if (!serial) {
+    if (resolved.source.sessionToken) {
       findings.push(
-        problem(
-          `source profile '${sourceName}' has no mfa_serial`,
-          `add: mfa_serial = arn:aws:iam::ACCOUNT:mfa/NAME to ${sourceWhere}`,
+        warning(
+          `source profile '${resolved.sourceProfile}' holds temporary keys (aws_session_token); ` +
+            "they expire, and GetSessionToken needs long-term keys",
+          "use your IAM user's long-term access key",
         ),
       );
-    } else {
-      const why = mfaSerialProblem(serial);
-      findings.push(
-        why
-          ? problem(
-            `mfa_serial '${serial}' ${why}`,
-            `copy the MFA device ARN from the IAM console into ${sourceWhere}`,
-          )
-          : ok(`source profile '${sourceName}', MFA device ${serial}`),
-      );
     }
-    findings.push(...sourceKeyFindings(sourceName, files));
-    const session = sourceConfig?.get("vegas_mfa_session_duration");
-    const sessionFinding = durationFinding(
-      session,
-      "vegas_mfa_session_duration",
-      900,
-      129600,
-      sourceWhere,
-    );
-    if (sessionFinding) findings.push(sessionFinding);
-    else if (session !== undefined) {
-      const seconds = Number(target.get("duration_seconds") ?? 3600);
+    if (
+      resolved.mfaSessionDuration !== undefined &&
+      resolved.durationSeconds <= CHAINED_ROLE_MAX_SECONDS
+    ) {
       findings.push(
-        seconds > CHAINED_ROLE_MAX_SECONDS
-          ? warning(
-            `duration_seconds ${seconds} is over the 1 hour STS allows roles assumed with an MFA ` +
-              "session, so this profile skips the session and asks for an MFA code each time",
-            "set duration_seconds = 3600 (or less) to use the MFA session",
-          )
-          : ok(`MFA session of ${session} s shared through source profile '${sourceName}'`),
+        ok(
+          `MFA session of ${resolved.mfaSessionDuration} s shared through source profile ` +
+            `'${resolved.sourceProfile}'`,
+        ),
       );
     }
   }
-  const timeout = durationFinding(
-    target.get("vegas_mfa_timeout") ?? sourceConfig?.get("vegas_mfa_timeout"),
-    "vegas_mfa_timeout",
-    5,
-    3600,
-    where,
-  );
-  if (timeout) findings.push(timeout);
-
-  if (!findings.some((f) => f.severity === "problem")) {
-    // Everything checked above is fine: resolve it fully, as `assume` would, for the rest.
-    try {
-      const profile = resolveProfile(name, env, files);
-      const { driverNames } = await load<typeof import("../mfa/registry.ts")>(
-        "../mfa/registry.ts",
-        import.meta.url,
-      );
-      const known = driverNames();
-      const unknown = profile.mfaInputs?.filter((input) => !known.includes(input)) ?? [];
-      if (unknown.length) {
-        findings.push(
-          problem(
-            `vegas_mfa_inputs names unknown input '${unknown[0]}'`,
-            `use some of: ${known.join(", ")}`,
-          ),
-        );
-      } else {
-        const inputs = (await detectInputs(profile, ui, env))
-          .filter((input) => !profile.mfaInputs || profile.mfaInputs.includes(input.name));
-        const available = inputs.filter((input) => input.available).map((input) => input.name);
-        findings.push(
-          available.length ? ok(`MFA inputs available here: ${available.join(", ")}`) : problem(
-            `no MFA input available here (${
-              inputs.map((i) => `${i.name}: ${i.detail}`).join("; ")
-            })`,
-            "run from a terminal, or set vegas_mfa_process to a command that prints the code",
-          ),
-        );
-      }
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const hint = error instanceof VegasError ? error.hint : undefined;
-      findings.push(problem(message, hint ?? "correct the setting named above"));
-    }
+  for (const found of inspection.problems) {
+    findings.push(problem(found.message, found.fix ?? "correct the setting named above"));
   }
+  for (const found of inspection.warnings) {
+    findings.push(warning(found.message, found.fix ?? "correct the setting named above"));
+  }
+  const target = files.profiles.get(name);
+  if (target) findings.push(...credentialProcessFindings(name, target, env));
+  if (resolved) findings.push(...await inputFindings(resolved, env, ui));
   return { subject: `profile ${name}`, findings };
+}
+
+/** Can an MFA code be had here for `profile`? */
+async function inputFindings(profile: ResolvedProfile, env: Env, ui: Ui): Promise<Finding[]> {
+  const { driverNames } = await load<typeof import("../mfa/registry.ts")>(
+    "../mfa/registry.ts",
+    import.meta.url,
+  );
+  const known = driverNames();
+  const unknown = profile.mfaInputs?.filter((input) => !known.includes(input)) ?? [];
+  if (unknown.length) {
+    return [
+      problem(
+        `vegas_mfa_inputs names unknown input '${unknown[0]}'`,
+        `use some of: ${known.join(", ")}`,
+      ),
+    ];
+  }
+  const inputs = (await detectInputs(profile, ui, env))
+    .filter((input) => !profile.mfaInputs || profile.mfaInputs.includes(input.name));
+  const available = inputs.filter((input) => input.available).map((input) => input.name);
+  return [
+    available.length ? ok(`MFA inputs available here: ${available.join(", ")}`) : problem(
+      `no MFA input available here (${inputs.map((i) => `${i.name}: ${i.detail}`).join("; ")})`,
+      "run from a terminal, or set vegas_mfa_process to a command that prints the code",
+    ),
+  ];
+}
+
+/** Lines of the shared files that the JavaScript SDK reads differently from the AWS CLI. */
+function dialectFindings(files: SharedFiles): Finding[] {
+  const findings: Finding[] = [];
+  for (
+    const [path, kind] of [[files.configFile, "config"], [
+      files.credentialsFile,
+      "credentials",
+    ]] as const
+  ) {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(path);
+    } catch {
+      continue;
+    }
+    for (const found of jsSdkDisagreements(text, kind)) {
+      findings.push(
+        warning(
+          `${path} line ${found.line}: ${found.message}`,
+          "write that line so that every tool reads it alike: a header alone on its line, " +
+            "comments on lines of their own, profile names of letters, digits and -_.@+:/%",
+        ),
+      );
+    }
+  }
+  return findings;
 }
 
 function modeProblem(path: string, allowed: number): number | undefined {
@@ -492,11 +315,13 @@ export async function diagnose(env: Env, ui: Ui, only?: string): Promise<Report[
     }];
   }
   const reports = [checkFiles(files, env)];
+  reports[0].findings.push(...dialectFindings(files));
   const names = only !== undefined ? [only] : vegasProfileNames(files);
   if (!names.length) {
     reports[0].findings.push(
       problem(
-        `no vegas profile in ${files.configFile} (no profile has vegas_role_arn)`,
+        `no vegas profile in ${files.configFile} (no profile has vegas_role_arn or a ` +
+          "credential_process that runs vegas-credentials)",
         "add one: [profile NAME] with credential_process = vegas-credentials assume " +
           "--profile=NAME, vegas_role_arn and vegas_source_profile",
       ),

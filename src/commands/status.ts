@@ -56,7 +56,7 @@ function slotStatus(path: string, now: Date): SlotStatus {
 export function profileStatuses(env: Env, now = new Date()): ProfileStatus[] {
   const files = readSharedFiles(env);
   return vegasProfileNames(files).map((name): ProfileStatus => {
-    const raw = files.config.get(name)!;
+    const raw = files.profiles.get(name)!;
     try {
       const profile = resolveProfile(name, env, files);
       const role = roleSlot(profile, env);

@@ -1,85 +1,294 @@
 /**
- * The AWS shared config/credentials INI dialect, as the AWS SDKs read it.
+ * The AWS shared config/credentials files, read exactly as the AWS CLI (botocore) reads them.
  *
- * Same rules as `@smithy/shared-ini-file-loader` (the JavaScript SDK's loader): `#` and `;` start a
- * comment at the start of a line or after white space; `[profile NAME]`, `[sso-session NAME]` and
- * `[services NAME]` are prefixed sections; a key with an empty value opens a sub-section whose
- * indented lines become `parent.child` keys. Keys are lower-cased, as botocore does. We keep our own
- * ~60 lines instead of importing the SDK's loader because this runs on the cache-hit path, where the
- * npm package costs more than the whole time budget (see BENCHMARKS.md);
- * `tests/unit/ini_test.ts` checks that both agree.
+ * botocore parses both files with Python's `configparser.RawConfigParser` (strict mode) and then
+ * picks profiles out of the section names with `shlex.split`. Users check their config with the AWS
+ * CLI, and the Go SDK (Terraform) agrees with it, so this module follows those rules to the letter —
+ * a different reading could assume a different role than the one the user sees in `aws configure`:
+ *
+ * - Lines end at `\n`, `\r\n` or a lone `\r` (Python's universal newlines); text is strict UTF-8.
+ * - Leading and trailing white space is Python's (`str.strip`), which differs from JavaScript's.
+ * - A whole-line comment starts with `#` or `;` after white space; there are no inline comments:
+ *   `region = us-east-1 # x` has the value `us-east-1 # x`.
+ * - A header is `[` + the longest text up to the last `]` on the line; text after it is ignored.
+ * - A line indented deeper than the key line above continues that key's value (blank lines too);
+ *   a value that starts on the next line (`s3 =` + indented `key = value` lines) is a nested section.
+ * - `key = value` or `key: value`, split at the first `=` or `:`; keys are lower-cased.
+ * - A duplicate section or key, text before the first header, a line that is neither a header nor a
+ *   key, or a nested line without `=` makes the whole file unreadable (the AWS CLI refuses it too).
+ * - `[DEFAULT]` keys are inherited by every other section of the same file.
+ *
+ * This runs on the cache-hit path, so it is one linear pass with a few small regular expressions.
+ * `tests/unit/config_parity_test.ts` checks it against botocore itself on a generated corpus.
  * @module
  */
 
-/** Sections of one INI file: section name → key → value. */
+/** Sections of one INI file: section name (as written between the brackets) → key → value. */
 export type IniSections = Map<string, Map<string, string>>;
 
-const PREFIXED_SECTION = /^([\w-]+)\s(["'])?([\w-@+.%:/]+)\2$/;
-const SECTION_PREFIXES = new Set(["profile", "sso-session", "services"]);
-
-/** The line without its comment: `#`/`;` at the start or after white space (the SDKs' rule). */
-function withoutComment(line: string): string {
-  for (let i = 0; i < line.length; i++) {
-    const char = line[i];
-    if ((char === "#" || char === ";") && (i === 0 || /\s/.test(line[i - 1]))) {
-      return line.slice(0, i);
-    }
+/** A file the AWS CLI cannot read, with the (1-based) line that makes it so. */
+export class IniSyntaxError extends SyntaxError {
+  /**
+   * @param line 1-based line number (Python's universal-newline counting).
+   * @param problem What is wrong on that line, one sentence without the line number.
+   */
+  constructor(readonly line: number, readonly problem: string) {
+    super(`line ${line}: ${problem}`);
+    this.name = "IniSyntaxError";
   }
-  return line;
+}
+
+/** Python's `str.isspace()` characters: what `str.strip()` removes and regex `\s` matches. */
+const PY_SPACE = "\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029" +
+  "\\u202f\\u205f\\u3000";
+const PY_STRIP = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, "g");
+const PY_NON_SPACE = new RegExp(`[^${PY_SPACE}]`);
+const PY_TRAILING_SPACE = new RegExp(`[${PY_SPACE}]+$`);
+/** Python's `str.splitlines()` separators (used by botocore for nested values). */
+// deno-lint-ignore no-control-regex
+const PY_LINE_BREAKS = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
+/** configparser's OPTCRE: the key runs to the first `=` or `:`. */
+const OPTION = new RegExp(`^(.*?)[${PY_SPACE}]*([=:])[${PY_SPACE}]*(.*)$`, "s");
+/** configparser's default section: its keys are inherited, it is not a section itself. */
+const DEFAULT_SECTION = "DEFAULT";
+
+/** Python's `str.strip()`. */
+export function pyStrip(text: string): string {
+  return text.replace(PY_STRIP, "");
+}
+
+/** Cuts `text` for a message: at most `max` characters, with an ellipsis when cut. */
+export function clip(text: string, max = 80): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /**
- * Parses INI text into sections. Prefixed section names are joined with a dot
- * (`[profile dev]` → `profile.dev`), other names are kept as written.
+ * Decodes a file's bytes as strict UTF-8 (a byte-order mark is kept as a character, as Python keeps
+ * it); throws {@link IniSyntaxError} naming the first line that is not UTF-8.
  */
-export function parseIni(text: string): IniSections {
-  const sections: IniSections = new Map();
-  let section: Map<string, string> | undefined;
-  let subSection: string | undefined;
-  for (const rawLine of text.split("\n")) {
-    const line = withoutComment(rawLine).trim();
-    if (line.startsWith("[") && line.endsWith("]")) {
-      subSection = undefined;
-      const name = sectionName(line.slice(1, -1));
-      if (name === "__proto__" || name === "profile.__proto__") {
-        throw new SyntaxError(`invalid section name "${name}"`);
+export function decodeIni(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    let line = 1;
+    let start = 0;
+    const strict = new TextDecoder("utf-8", { fatal: true });
+    for (let i = 0; i <= bytes.length; i++) {
+      if (i === bytes.length || bytes[i] === 0x0a || bytes[i] === 0x0d) {
+        try {
+          strict.decode(bytes.subarray(start, i));
+        } catch {
+          break;
+        }
+        if (bytes[i] === 0x0d && bytes[i + 1] === 0x0a) i++;
+        line++;
+        start = i + 1;
       }
-      section = name === undefined ? undefined : (sections.get(name) ?? new Map());
-      if (name !== undefined && section) sections.set(name, section);
-      continue;
     }
-    if (!section) continue;
-    const eq = line.indexOf("=");
-    if (eq <= 0) continue;
-    const key = line.slice(0, eq).trim().toLowerCase();
-    const value = line.slice(eq + 1).trim();
-    if (value === "") {
-      subSection = key;
-      continue;
-    }
-    // A non-indented key ends the sub-section it would otherwise belong to.
-    if (subSection && rawLine.trimStart() === rawLine) subSection = undefined;
-    section.set(subSection ? `${subSection}.${key}` : key, value);
+    throw new IniSyntaxError(line, "is not valid UTF-8 text");
   }
-  return sections;
 }
 
-function sectionName(inside: string): string | undefined {
-  const match = PREFIXED_SECTION.exec(inside);
-  if (!match) return inside;
-  return SECTION_PREFIXES.has(match[1]) ? `${match[1]}.${match[3]}` : undefined;
+interface OpenKey {
+  readonly parts: string[];
+  readonly line: number;
 }
 
 /**
- * Profiles of a config file: `[profile NAME]` → NAME, plus `[default]`. Other unprefixed sections are
- * ignored, as the SDKs ignore them; `[profile default]` wins over `[default]`.
+ * Parses INI text into sections (names as written between the brackets, `[DEFAULT]` keys merged into
+ * every other section). Throws {@link IniSyntaxError} where botocore raises `ConfigParseError`.
+ * With `lines`, records where each section (`NAME`) and key (`NAME\0KEY`) starts, for messages.
  */
-export function configProfiles(sections: IniSections): Map<string, Map<string, string>> {
-  const profiles = new Map<string, Map<string, string>>();
-  const plainDefault = sections.get("default");
-  if (plainDefault) profiles.set("default", plainDefault);
-  for (const [name, values] of sections) {
-    if (name.startsWith("profile.")) profiles.set(name.slice("profile.".length), values);
+export function parseIni(text: string, lines?: Map<string, number>): IniSections {
+  const sections = new Map<string, Map<string, OpenKey>>();
+  const defaults = new Map<string, OpenKey>();
+  let section: Map<string, OpenKey> | undefined;
+  let sectionName = "";
+  let key: OpenKey | undefined;
+  let indentLevel = 0;
+  // configparser reports a line that is neither header nor key only after the whole file.
+  let firstBadLine: IniSyntaxError | undefined;
+  const textLines = text.split(/\r\n|\r|\n/);
+  if (textLines.at(-1) === "") textLines.pop();
+  for (let index = 0; index < textLines.length; index++) {
+    const raw = textLines[index];
+    const lineNumber = index + 1;
+    const value = pyStrip(raw);
+    const isComment = value.startsWith("#") || value.startsWith(";");
+    if (value === "" || isComment) {
+      // A blank line (not a comment) belongs to the value being continued, if any.
+      if (!isComment && key) key.parts.push("");
+      continue;
+    }
+    const indent = raw.search(PY_NON_SPACE);
+    if (section && key && indent > indentLevel) {
+      key.parts.push(value);
+      continue;
+    }
+    indentLevel = indent;
+    if (value.startsWith("[")) {
+      const close = value.lastIndexOf("]");
+      if (close > 1) {
+        const name = value.slice(1, close);
+        key = undefined;
+        if (name === DEFAULT_SECTION) {
+          section = defaults;
+        } else {
+          if (sections.has(name)) {
+            throw new IniSyntaxError(lineNumber, `section [${clip(name)}] appears a second time`);
+          }
+          section = new Map();
+          sections.set(name, section);
+        }
+        sectionName = name;
+        lines?.set(name, lineNumber);
+        continue;
+      }
+    }
+    if (!section) {
+      throw new IniSyntaxError(lineNumber, "text before the first [section] header");
+    }
+    const option = OPTION.exec(value);
+    if (!option || option[1] === "") {
+      firstBadLine ??= new IniSyntaxError(
+        lineNumber,
+        option ? "a value without a key name" : "neither a [section] header nor key = value",
+      );
+      if (!option) continue;
+    }
+    const name = option[1].replace(PY_TRAILING_SPACE, "").toLowerCase();
+    if (section.has(name)) {
+      throw new IniSyntaxError(
+        lineNumber,
+        `key '${clip(name)}' appears a second time in section [${clip(sectionName)}]`,
+      );
+    }
+    key = { parts: [pyStrip(option[3])], line: lineNumber };
+    section.set(name, key);
+    lines?.set(`${sectionName}\0${name}`, lineNumber);
   }
-  return profiles;
+  if (firstBadLine) throw firstBadLine;
+
+  const joined = (open: OpenKey) => open.parts.join("\n").replace(PY_TRAILING_SPACE, "");
+  const inherited = new Map([...defaults].map(([name, open]) => [name, joined(open)]));
+  const result: IniSections = new Map();
+  for (const [name, keys] of sections) {
+    const values = new Map(inherited);
+    for (const [keyName, open] of keys) values.set(keyName, joined(open));
+    for (const [keyName, value] of values) {
+      if (value.startsWith("\n") && nestedValues(value) === undefined) {
+        const line = keys.get(keyName)?.line ?? defaults.get(keyName)!.line;
+        throw new IniSyntaxError(
+          line,
+          `the indented lines under '${clip(keyName)}' must each be key = value`,
+        );
+      }
+    }
+    result.set(name, values);
+  }
+  return result;
+}
+
+/**
+ * The keys of a nested value (`s3 =` followed by indented `key = value` lines), as botocore reads
+ * them (names kept as written). Undefined for a plain value, or for one botocore cannot parse.
+ */
+export function nestedValues(value: string | undefined): Map<string, string> | undefined {
+  if (value === undefined || !value.startsWith("\n")) return undefined;
+  const nested = new Map<string, string>();
+  for (const raw of value.split(PY_LINE_BREAKS)) {
+    const line = pyStrip(raw);
+    if (line === "") continue;
+    const eq = line.indexOf("=");
+    if (eq < 0) return undefined;
+    nested.set(pyStrip(line.slice(0, eq)), pyStrip(line.slice(eq + 1)));
+  }
+  return nested;
+}
+
+/** True for a value botocore reads as a nested section rather than as text. */
+export function isNested(value: string): boolean {
+  return value.startsWith("\n");
+}
+
+/**
+ * Python's `shlex.split(text)` (POSIX mode, no comments): words split at space, tab, CR and LF,
+ * with `'…'`, `"…"` and backslash escapes. Throws on an unclosed quote or a trailing backslash.
+ */
+export function shlexSplit(text: string): string[] {
+  const words: string[] = [];
+  let word = "";
+  let inWord = false;
+  let quote = "";
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (quote === "'") {
+      if (char === "'") quote = "";
+      else word += char;
+    } else if (quote === '"') {
+      if (char === '"') quote = "";
+      else if (char === "\\") {
+        if (i + 1 >= text.length) throw new SyntaxError("No escaped character");
+        const next = text[++i];
+        word += next === "\\" || next === '"' ? next : char + next;
+      } else word += char;
+    } else if (char === " " || char === "\t" || char === "\r" || char === "\n") {
+      if (inWord) words.push(word);
+      word = "";
+      inWord = false;
+    } else {
+      inWord = true;
+      if (char === "'" || char === '"') quote = char;
+      else if (char === "\\") {
+        if (i + 1 >= text.length) throw new SyntaxError("No escaped character");
+        word += text[++i];
+      } else word += char;
+    }
+  }
+  if (quote) throw new SyntaxError("No closing quotation");
+  if (inWord) words.push(word);
+  return words;
+}
+
+/** botocore's `_parse_section`: `prefix NAME` → NAME (shlex rules), else undefined. */
+export function prefixedName(section: string): string | undefined {
+  try {
+    const parts = shlexSplit(section);
+    return parts.length === 2 ? parts[1] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The profiles and `[services NAME]` sections of a config file, as botocore's `build_profile_map`. */
+export interface ConfigProfiles {
+  /** `[profile NAME]` → NAME, and `[default]`; a later section of the same name wins. */
+  readonly profiles: Map<string, Map<string, string>>;
+  /** `[services NAME]` → NAME. */
+  readonly services: Map<string, Map<string, string>>;
+}
+
+/**
+ * Picks the profiles out of a config file's sections exactly as botocore does: any section whose
+ * name starts with `profile` and splits (shlex) into two words names the profile of its second word
+ * (`[profile  a]` is `a`, `[profile "a b"]` is `a b`); `[default]` is the profile `default`.
+ */
+export function configProfiles(sections: IniSections): ConfigProfiles {
+  const profiles = new Map<string, Map<string, string>>();
+  const services = new Map<string, Map<string, string>>();
+  for (const [name, values] of sections) {
+    const profile = configProfileName(name);
+    if (profile !== undefined) profiles.set(profile, values);
+    else if (name.startsWith("services") && !name.startsWith("profile")) {
+      const service = prefixedName(name);
+      if (service !== undefined) services.set(service, values);
+    }
+  }
+  return { profiles, services };
+}
+
+/** The profile a config-file section defines (botocore's rules), or undefined for other sections. */
+export function configProfileName(section: string): string | undefined {
+  if (section.startsWith("profile")) return prefixedName(section);
+  return section === "default" ? section : undefined;
 }

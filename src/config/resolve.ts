@@ -1,9 +1,15 @@
 /**
  * From profile name to every value the STS call needs, validated, with where each value came from.
+ *
+ * This is the one rule set: `assume` (and its fast path) resolves a profile with it and stops at the
+ * first problem; `doctor`, `status` and `config …` inspect profiles with it and report every problem.
+ * Profile values are the AWS CLI's (see ini.ts): a role profile resolves to exactly the values
+ * `aws configure get` shows, or is refused.
  * @module
  */
 import { ConfigError } from "../errors.ts";
 import { type Env, envFlag, processEnv, readSharedFiles, type SharedFiles } from "./files.ts";
+import { clip, isNested, nestedValues } from "./ini.ts";
 import {
   closestNames,
   externalIdProblem,
@@ -57,11 +63,59 @@ export interface ResolvedProfile {
   readonly origins: Readonly<Record<string, Origin>>;
 }
 
+/** One thing wrong (or worth knowing) about a profile, and what to do about it. */
+export interface Finding {
+  /** One line naming the profile, key and file. */
+  readonly message: string;
+  /** What to do about it. */
+  readonly fix?: string;
+}
+
+/** Everything the rule set says about one profile. */
+export interface Inspection {
+  /** The resolved profile, when there is no problem. */
+  readonly resolved?: ResolvedProfile;
+  /** Problems: `assume` refuses the profile with the first one. */
+  readonly problems: readonly Finding[];
+  /** Settings that are valid but do not do what the user probably meant. */
+  readonly warnings: readonly Finding[];
+}
+
 /** Keys that make the AWS tools ignore `credential_process` when they appear unprefixed. */
 const UNPREFIXED = ["role_arn", "source_profile"] as const;
 
 /** Environment variable naming the profiles of the vegas-credentials processes above this one. */
 export const CHAIN_ENV = "VEGAS_CREDENTIALS_PROFILE_CHAIN";
+
+/** Roles assumed with session credentials (role chaining) may last at most this long. */
+export const CHAINED_ROLE_MAX_SECONDS = 3600;
+
+/** Does this `credential_process` line run vegas-credentials (the binary or `main.ts`)? */
+export function runsVegas(commandLine: string | undefined): boolean {
+  return commandLine !== undefined && /vegas-credentials|main\.ts/.test(commandLine);
+}
+
+/**
+ * The profiles this program is responsible for, in file order: every profile with
+ * `vegas_role_arn`, and every profile whose `credential_process` runs vegas-credentials (a profile
+ * converted only half-way, with plain `role_arn`, is one of them and gets its problem reported).
+ */
+export function vegasProfileNames(files: SharedFiles): string[] {
+  return [...files.profiles]
+    .filter(([, values]) =>
+      values.has("vegas_role_arn") || runsVegas(values.get("credential_process"))
+    )
+    .map(([name]) => name);
+}
+
+/** A value from a file, as shown in a message: control characters escaped, at most 80 characters. */
+export function shown(value: string): string {
+  const visible = clip(value).replace(CONTROL, (char) => JSON.stringify(char).slice(1, -1));
+  return `'${visible}'`;
+}
+
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/g;
 
 /** Resolves and validates `profile`; throws {@link ConfigError} with one clear line on any problem. */
 export function resolveProfile(
@@ -69,189 +123,288 @@ export function resolveProfile(
   env: Env = processEnv,
   files: SharedFiles = readSharedFiles(env),
 ): ResolvedProfile {
+  const { resolved, problems } = inspectProfile(profile, env, files);
+  if (resolved) return resolved;
+  throw new ConfigError(problems[0].message, problems[0].fix);
+}
+
+/** Applies every rule to `profile` and collects all problems and warnings. Never throws. */
+export function inspectProfile(
+  profile: string,
+  env: Env = processEnv,
+  files: SharedFiles = readSharedFiles(env),
+): Inspection {
+  const problems: Finding[] = [];
+  const warnings: Finding[] = [];
+  const problem = (message: string, fix?: string) => void problems.push({ message, fix });
+  const result = () => ({ problems, warnings });
+
   const chain = (env(CHAIN_ENV) ?? "").split("\n").filter(Boolean);
   if (chain.includes(profile)) {
-    throw new ConfigError(
-      `profile '${profile}': vegas-credentials was started again by itself for the same profile ` +
-        `(through ${[...chain, profile].map((p) => `'${p}'`).join(" -> ")}); an MFA command or ` +
+    problem(
+      `profile ${shown(profile)}: vegas-credentials was started again by itself for the same ` +
+        `profile (through ${[...chain, profile].map(shown).join(" -> ")}); an MFA command or ` +
         `credential_process calls back into this profile`,
     );
+    return result();
   }
 
-  const target = files.config.get(profile);
-  if (!target) throw unknownProfile(profile, files);
+  const target = files.profiles.get(profile);
+  if (!target) {
+    problem(
+      `profile ${shown(profile)} is not in ${files.configFile} or ${files.credentialsFile}` +
+        suggestion(profile, files),
+      `add [profile NAME] with vegas_role_arn and vegas_source_profile to ${files.configFile}`,
+    );
+    return result();
+  }
   const origins: Record<string, Origin> = {};
-  const inTarget = `${files.configFile} [${sectionLabel(profile)}]`;
-  const where = (key: string) => `profile '${profile}' in ${files.configFile}: ${key}`;
+  /** The file a key is read from; for a missing key, the file that holds the profile. */
+  const fileOf = (name: string, key: string) =>
+    files.credentials.get(name)?.has(key) ||
+      (!files.config.get(name)?.has(key) && !files.config.has(name))
+      ? files.credentialsFile
+      : files.configFile;
+  const label = (name: string) => (name === profile ? "profile" : "source profile");
+  const where = (name: string, key: string) =>
+    `${label(name)} ${shown(name)} in ${fileOf(name, key)}: ${key}`;
+  const originOf = (name: string, key: string) => `${fileOf(name, key)} [${sectionLabel(name)}]`;
+  /** A text value: a nested section (indented `key = value` lines) is a problem, not text. */
+  const text = (name: string, values: ReadonlyMap<string, string>, key: string) => {
+    const value = values.get(key);
+    if (value === undefined || !isNested(value)) return value;
+    problem(
+      `${where(name, key)} is a nested section (indented lines below it), not a value`,
+      `write ${key} = VALUE on one line`,
+    );
+    return undefined;
+  };
 
-  const roleArn = target.get("vegas_role_arn");
-  const sourceProfile = target.get("vegas_source_profile");
   for (const key of UNPREFIXED) {
     if (target.has(key)) {
-      throw new ConfigError(
-        `${where(key)} must be written vegas_${key}: with a plain ${key} the AWS tools ignore ` +
-          `credential_process (and Terraform fails on mfa_serial)`,
-        "rename it to vegas_" + key,
+      problem(
+        `${where(profile, key)} must be written vegas_${key}: with a plain ${key} the AWS tools ` +
+          `ignore credential_process and assume the role themselves (and Terraform fails on ` +
+          `mfa_serial)`,
+        target.has(`vegas_${key}`)
+          ? `remove ${key} from [${sectionLabel(profile)}]`
+          : `rename ${key} to vegas_${key} in [${sectionLabel(profile)}]`,
       );
     }
   }
-  if (!roleArn) throw new ConfigError(`${where("vegas_role_arn")} is missing (the role to assume)`);
-  const roleProblem = roleArnProblem(roleArn);
-  if (roleProblem) throw new ConfigError(`${where("vegas_role_arn")} '${roleArn}' ${roleProblem}`);
-  origins.roleArn = inTarget;
-  if (!sourceProfile) {
-    throw new ConfigError(
-      `${where("vegas_source_profile")} is missing (the profile with your IAM user keys)`,
-    );
-  }
-  origins.sourceProfile = inTarget;
-  if (sourceProfile === profile) {
-    throw new ConfigError(`${where("vegas_source_profile")} names the profile itself`);
-  }
-
-  const sourceConfig = files.config.get(sourceProfile);
-  const sourceCredentials = files.credentials.get(sourceProfile);
-  if (!sourceConfig && !sourceCredentials) {
-    const hint = suggestion(sourceProfile, files);
-    throw new ConfigError(
-      `${where("vegas_source_profile")} '${sourceProfile}' is not a profile in ` +
-        `${files.configFile} or ${files.credentialsFile}${hint}`,
-    );
-  }
-  const source = sourceKeys(
-    profile,
-    sourceProfile,
-    files,
-    sourceCredentials,
-    sourceConfig,
-    origins,
-  );
-  const inSource = `${files.configFile} [${sectionLabel(sourceProfile)}]`;
-  const sourceWhere = (key: string) =>
-    `source profile '${sourceProfile}' in ${files.configFile}: ${key}`;
-
-  // Settings a target may override; otherwise taken from the source profile.
-  const pick = (key: string, name: string): string | undefined => {
-    const fromTarget = target.get(key);
-    if (fromTarget !== undefined) {
-      origins[name] = inTarget;
-      return fromTarget;
+  const roleArn = text(profile, target, "vegas_role_arn");
+  if (roleArn === undefined) {
+    if (!target.has("vegas_role_arn")) {
+      problem(
+        `${where(profile, "vegas_role_arn")} is missing (the role to assume)`,
+        "add vegas_role_arn = arn:aws:iam::ACCOUNT:role/NAME",
+      );
     }
-    const fromSource = sourceConfig?.get(key);
-    if (fromSource !== undefined) origins[name] = inSource;
-    return fromSource;
+  } else {
+    const why = roleArnProblem(roleArn);
+    if (why) {
+      problem(
+        `${where(profile, "vegas_role_arn")} ${shown(roleArn)} ${why}`,
+        "copy the role ARN from the IAM console",
+      );
+    }
+    origins.roleArn = originOf(profile, "vegas_role_arn");
+  }
+  if (target.has("mfa_serial")) {
+    warnings.push({
+      message: `${where(profile, "mfa_serial")} in a role profile is not used: ` +
+        "vegas-credentials reads mfa_serial from the source profile",
+      fix: "move mfa_serial to the source profile",
+    });
+  }
+  if (target.has("vegas_mfa_session_duration")) {
+    warnings.push({
+      message: `${where(profile, "vegas_mfa_session_duration")} in a role profile is not used: ` +
+        "it belongs on the source profile",
+      fix: "move it to the source profile",
+    });
+  }
+
+  const sourceProfile = text(profile, target, "vegas_source_profile");
+  let source: ReadonlyMap<string, string> | undefined;
+  if (sourceProfile === undefined) {
+    if (!target.has("vegas_source_profile")) {
+      problem(
+        `${
+          where(profile, "vegas_source_profile")
+        } is missing (the profile with your IAM user keys)`,
+        "add vegas_source_profile = default (or the profile that holds your keys)",
+      );
+    }
+  } else if (sourceProfile === profile) {
+    problem(
+      `${where(profile, "vegas_source_profile")} names the profile itself`,
+      "name the profile that holds your IAM user keys",
+    );
+  } else {
+    origins.sourceProfile = originOf(profile, "vegas_source_profile");
+    source = files.profiles.get(sourceProfile);
+    if (!source) {
+      problem(
+        `${where(profile, "vegas_source_profile")} ${shown(sourceProfile)} is not a profile in ` +
+          `${files.configFile} or ${files.credentialsFile}${suggestion(sourceProfile, files)}`,
+        "name the profile that holds your IAM user keys",
+      );
+    }
+  }
+  const sourceName = source ? sourceProfile! : undefined;
+
+  /** A setting the role profile may set and otherwise takes from its source profile. */
+  /** A whole number of seconds within [min, max]; a problem otherwise. */
+  const seconds = (
+    name: string,
+    value: string | undefined,
+    key: string,
+    min: number,
+    max: number,
+  ) => {
+    if (value === undefined) return undefined;
+    const parsed = parseSeconds(value, min, max);
+    if (typeof parsed === "number") return parsed;
+    problem(`${where(name, key)} ${shown(value)} ${parsed}`, `set ${key} to ${min}-${max}`);
+    return undefined;
   };
-  const keyWhere = (name: string, key: string) =>
-    origins[name] === inSource ? sourceWhere(key) : where(key);
 
-  const mfaSerial = sourceConfig?.get("mfa_serial");
-  if (!mfaSerial) {
-    throw new ConfigError(
-      `${sourceWhere("mfa_serial")} is missing (your MFA device ARN, ` +
-        `e.g. arn:aws:iam::123456789012:mfa/NAME)`,
+  const pick = (key: string, name: string): [string | undefined, string] => {
+    for (const [profileName, values] of [[profile, target], [sourceName, source]] as const) {
+      if (profileName === undefined || !values?.has(key)) continue;
+      origins[name] = originOf(profileName, key);
+      return [text(profileName, values, key), profileName];
+    }
+    return [undefined, profile];
+  };
+
+  let mfaSerial: string | undefined;
+  let keys: SourceKeys | undefined;
+  let mfaSessionDuration: number | undefined;
+  if (sourceName !== undefined && source) {
+    keys = sourceKeys(profile, sourceName, files, origins, problem);
+    mfaSerial = text(sourceName, source, "mfa_serial");
+    if (mfaSerial === undefined) {
+      if (!source.has("mfa_serial")) {
+        problem(
+          `${where(sourceName, "mfa_serial")} is missing (your MFA device ARN, ` +
+            `e.g. arn:aws:iam::123456789012:mfa/NAME)`,
+          `add mfa_serial to [${sectionLabel(sourceName)}] in ${files.configFile}`,
+        );
+      }
+    } else {
+      origins.mfaSerial = originOf(sourceName, "mfa_serial");
+      const why = mfaSerialProblem(mfaSerial);
+      if (why) {
+        problem(
+          `${where(sourceName, "mfa_serial")} ${shown(mfaSerial)} ${why}`,
+          "copy the MFA device ARN from the IAM console",
+        );
+      }
+    }
+    mfaSessionDuration = seconds(
+      sourceName,
+      text(sourceName, source, "vegas_mfa_session_duration"),
+      "vegas_mfa_session_duration",
+      900,
+      129600,
     );
-  }
-  origins.mfaSerial = inSource;
-  const serialProblem = mfaSerialProblem(mfaSerial);
-  if (serialProblem) {
-    throw new ConfigError(`${keyWhere("mfaSerial", "mfa_serial")} '${mfaSerial}' ${serialProblem}`);
-  }
-
-  let durationSeconds = 3600;
-  const durationText = target.get("duration_seconds");
-  origins.durationSeconds = "default";
-  if (durationText !== undefined) {
-    const parsed = parseSeconds(durationText, 900, 43200);
-    if (typeof parsed === "string") {
-      throw new ConfigError(`${where("duration_seconds")} '${durationText}' ${parsed}`);
+    if (mfaSessionDuration !== undefined) {
+      origins.mfaSessionDuration = originOf(sourceName, "vegas_mfa_session_duration");
     }
-    durationSeconds = parsed;
-    origins.durationSeconds = inTarget;
   }
 
-  const roleSessionName = target.get("role_session_name");
+  const durationText = text(profile, target, "duration_seconds");
+  const durationSeconds = seconds(profile, durationText, "duration_seconds", 900, 43200) ?? 3600;
+  origins.durationSeconds = durationText === undefined
+    ? "default"
+    : originOf(profile, "duration_seconds");
+  if (mfaSessionDuration !== undefined && durationSeconds > CHAINED_ROLE_MAX_SECONDS) {
+    warnings.push({
+      message:
+        `profile ${shown(profile)}: duration_seconds ${durationSeconds} is over the 1 hour ` +
+        "STS allows roles assumed with an MFA session, so this profile skips the session and " +
+        "asks for an MFA code each time",
+      fix: "set duration_seconds = 3600 (or less) to use the MFA session",
+    });
+  }
+
+  const roleSessionName = text(profile, target, "role_session_name");
   if (roleSessionName !== undefined) {
-    const problem = sessionNameProblem(roleSessionName);
-    if (problem) {
-      throw new ConfigError(`${where("role_session_name")} '${roleSessionName}' ${problem}`);
-    }
-    origins.roleSessionName = inTarget;
+    const why = sessionNameProblem(roleSessionName);
+    if (why) problem(`${where(profile, "role_session_name")} ${shown(roleSessionName)} ${why}`);
+    origins.roleSessionName = originOf(profile, "role_session_name");
   } else origins.roleSessionName = "default (your OS user name)";
 
-  const externalId = target.get("external_id");
+  const externalId = text(profile, target, "external_id");
   if (externalId !== undefined) {
-    const problem = externalIdProblem(externalId);
-    if (problem) throw new ConfigError(`${where("external_id")} '${externalId}' ${problem}`);
-    origins.externalId = inTarget;
+    const why = externalIdProblem(externalId);
+    if (why) problem(`${where(profile, "external_id")} ${shown(externalId)} ${why}`);
+    origins.externalId = originOf(profile, "external_id");
   }
 
-  const scope: Scope = { files, target, source: sourceConfig, env, inTarget, inSource, origins };
-  const region = resolveRegion(scope);
-  const endpoint = resolveEndpoint(scope);
-  const useGlobalEndpoint = resolveRegionalEndpoints(pick, keyWhere, env, origins);
+  const region = resolveRegion(pick, env, origins, problem);
+  const endpoint = resolveEndpoint(
+    pick,
+    sourceName ? [[profile, target], [sourceName, source]] : [[profile, target]],
+    files,
+    env,
+    origins,
+    problem,
+  );
+  const useGlobalEndpoint = resolveRegionalEndpoints(pick, where, env, origins, problem);
 
-  const mfaProcess = pick("vegas_mfa_process", "mfaProcess");
-  let mfaTimeoutSeconds = 120;
-  const timeoutText = pick("vegas_mfa_timeout", "mfaTimeoutSeconds");
-  if (timeoutText !== undefined) {
-    const parsed = parseSeconds(timeoutText, 5, 3600);
-    if (typeof parsed === "string") {
-      throw new ConfigError(
-        `${keyWhere("mfaTimeoutSeconds", "vegas_mfa_timeout")} '${timeoutText}' ${parsed}`,
-      );
-    }
-    mfaTimeoutSeconds = parsed;
-  } else origins.mfaTimeoutSeconds = "default";
+  const [mfaProcess] = pick("vegas_mfa_process", "mfaProcess");
+  const [timeoutText, timeoutProfile] = pick("vegas_mfa_timeout", "mfaTimeoutSeconds");
+  const mfaTimeoutSeconds = seconds(timeoutProfile, timeoutText, "vegas_mfa_timeout", 5, 3600) ??
+    120;
+  if (timeoutText === undefined) origins.mfaTimeoutSeconds = "default";
 
-  const inputsText = pick("vegas_mfa_inputs", "mfaInputs");
+  const [inputsText] = pick("vegas_mfa_inputs", "mfaInputs");
   const mfaInputs = inputsText?.split(",").map((name) => name.trim().toLowerCase()).filter(Boolean);
 
-  const yubikeySerial = pick("vegas_yubikey_serial", "yubikeySerial");
+  const [yubikeySerial, serialProfile] = pick("vegas_yubikey_serial", "yubikeySerial");
   if (yubikeySerial !== undefined && !/^\d+$/.test(yubikeySerial)) {
-    throw new ConfigError(
-      `${keyWhere("yubikeySerial", "vegas_yubikey_serial")} '${yubikeySerial}' must be the ` +
+    problem(
+      `${where(serialProfile, "vegas_yubikey_serial")} ${shown(yubikeySerial)} must be the ` +
         "YubiKey's serial number (digits, see `ykman list --serials`)",
     );
   }
-  const yubikeyLabel = pick("vegas_yubikey_label", "yubikeyLabel") ?? mfaSerial;
+  const [yubikeyLabel] = pick("vegas_yubikey_label", "yubikeyLabel");
   origins.yubikeyLabel ??= "default (mfa_serial)";
-  const ykmanPath = pick("vegas_ykman_path", "ykmanPath");
+  const [ykmanPath] = pick("vegas_ykman_path", "ykmanPath");
 
-  let mfaSessionDuration: number | undefined;
-  const sessionText = sourceConfig?.get("vegas_mfa_session_duration");
-  if (sessionText !== undefined) {
-    const parsed = parseSeconds(sessionText, 900, 129600);
-    if (typeof parsed === "string") {
-      throw new ConfigError(
-        `${sourceWhere("vegas_mfa_session_duration")} '${sessionText}' ${parsed}`,
-      );
-    }
-    mfaSessionDuration = parsed;
-    origins.mfaSessionDuration = inSource;
+  if (problems.length || !roleArn || !sourceName || !mfaSerial || !keys || region === undefined) {
+    if (!problems.length) problem(`profile ${shown(profile)} cannot be resolved`);
+    return result();
   }
-
   return {
-    profile,
-    roleArn,
-    sourceProfile,
-    durationSeconds,
-    roleSessionName,
-    externalId,
-    region,
-    endpoint,
-    useGlobalEndpoint,
-    mfaSerial,
-    mfaProcess,
-    mfaTimeoutSeconds,
-    mfaInputs,
-    yubikeySerial,
-    yubikeyLabel,
-    ykmanPath,
-    mfaSessionDuration,
-    source,
-    configFile: files.configFile,
-    credentialsFile: files.credentialsFile,
-    origins,
+    problems,
+    warnings,
+    resolved: {
+      profile,
+      roleArn,
+      sourceProfile: sourceName,
+      durationSeconds,
+      roleSessionName,
+      externalId,
+      region,
+      endpoint,
+      useGlobalEndpoint,
+      mfaSerial,
+      mfaProcess,
+      mfaTimeoutSeconds,
+      mfaInputs,
+      yubikeySerial,
+      yubikeyLabel: yubikeyLabel ?? mfaSerial,
+      ykmanPath,
+      mfaSessionDuration,
+      source: keys,
+      configFile: files.configFile,
+      credentialsFile: files.credentialsFile,
+      origins,
+    },
   };
 }
 
@@ -259,85 +412,76 @@ function sectionLabel(profile: string): string {
   return profile === "default" ? "default" : `profile ${profile}`;
 }
 
+/** "did you mean …" over the known profile names (bounded work, see {@link closestNames}). */
 function suggestion(name: string, files: SharedFiles): string {
-  const close = closestNames(name, [...files.config.keys(), ...files.credentials.keys()]);
-  return close.length ? ` (did you mean ${close.map((c) => `'${c}'`).join(" or ")}?)` : "";
+  const close = closestNames(name, files.profiles.keys());
+  return close.length ? ` (did you mean ${close.map(shown).join(" or ")}?)` : "";
 }
 
-function unknownProfile(profile: string, files: SharedFiles): ConfigError {
-  if (files.credentials.has(profile)) {
-    return new ConfigError(
-      `profile '${profile}' is only in ${files.credentialsFile}; a vegas profile belongs in ` +
-        `${files.configFile} as [profile ${profile}] with vegas_role_arn and vegas_source_profile`,
-    );
-  }
-  return new ConfigError(
-    `profile '${profile}' is not in ${files.configFile}${suggestion(profile, files)}`,
-  );
-}
+type Pick = (key: string, name: string) => [string | undefined, string];
+type Report = (message: string, fix?: string) => void;
 
-/** What the settings that look at both profiles and the environment need. */
-interface Scope {
-  readonly files: SharedFiles;
-  readonly target: ReadonlyMap<string, string>;
-  readonly source: ReadonlyMap<string, string> | undefined;
-  readonly env: Env;
-  /** Origin labels of the two profiles. */
-  readonly inTarget: Origin;
-  readonly inSource: Origin;
-  readonly origins: Record<string, Origin>;
-}
-
-function resolveRegion({ target, source, env, inTarget, inSource, origins }: Scope): string {
+function resolveRegion(
+  pick: Pick,
+  env: Env,
+  origins: Record<string, Origin>,
+  problem: Report,
+): string | undefined {
+  const [fromProfiles] = pick("region", "region");
   const candidates: [string | undefined, Origin][] = [
-    [target.get("region"), inTarget],
-    [source?.get("region"), inSource],
+    [fromProfiles, origins.region],
     [env("AWS_REGION"), "env AWS_REGION"],
     [env("AWS_DEFAULT_REGION"), "env AWS_DEFAULT_REGION"],
   ];
   for (const [value, origin] of candidates) {
-    if (value) {
-      if (!/^[a-z0-9-]{2,32}$/.test(value)) {
-        throw new ConfigError(`region '${value}' from ${origin} is not an AWS region name`);
-      }
-      origins.region = origin;
-      return value;
+    if (!value) continue;
+    if (!/^[a-z0-9-]{2,32}$/.test(value)) {
+      problem(`region ${shown(value)} from ${origin} is not an AWS region name`);
+      return undefined;
     }
+    origins.region = origin;
+    return value;
   }
   origins.region = "default";
   return "us-east-1";
 }
 
 function resolveEndpoint(
-  { files, target, source, env, inTarget, inSource, origins }: Scope,
+  pick: Pick,
+  profiles: readonly [string, ReadonlyMap<string, string> | undefined][],
+  files: SharedFiles,
+  env: Env,
+  origins: Record<string, Origin>,
+  problem: Report,
 ): string | undefined {
-  const ignore = envFlag(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") ||
-    target.get("ignore_configured_endpoint_urls") === "true";
-  if (ignore) return undefined;
-  const fromServices = (profile: ReadonlyMap<string, string> | undefined) => {
-    const services = profile?.get("services");
-    return services
-      ? files.configSections.get(`services.${services}`)?.get("sts.endpoint_url")
-      : undefined;
-  };
+  const [ignoreText] = pick("ignore_configured_endpoint_urls", "ignoreEndpoints");
+  if (envFlag(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") || ignoreText === "true") {
+    return undefined;
+  }
   const candidates: [string | undefined, Origin][] = [
     [env("AWS_ENDPOINT_URL_STS"), "env AWS_ENDPOINT_URL_STS"],
     [env("AWS_ENDPOINT_URL"), "env AWS_ENDPOINT_URL"],
-    [fromServices(target), `${inTarget} services`],
-    [target.get("endpoint_url"), inTarget],
-    [fromServices(source), `${inSource} services`],
-    [source?.get("endpoint_url"), inSource],
   ];
+  // Per profile: its [services NAME] sts endpoint, then its endpoint_url (the SDKs' order).
+  for (const [name, values] of profiles) {
+    const services = values?.get("services");
+    const fromServices = services === undefined
+      ? undefined
+      : nestedValues(files.services.get(services)?.get("sts"))?.get("endpoint_url");
+    candidates.push(
+      [fromServices, `[services ${services}] in ${files.configFile}`],
+      [values?.get("endpoint_url"), `${files.configFile} [${sectionLabel(name)}]`],
+    );
+  }
   for (const [value, origin] of candidates) {
     if (!value) continue;
-    let url: URL;
+    let url: URL | undefined;
     try {
       url = new URL(value);
-    } catch {
-      throw new ConfigError(`endpoint_url '${value}' from ${origin} is not a URL`);
-    }
-    if (url.protocol !== "https:" && url.protocol !== "http:") {
-      throw new ConfigError(`endpoint_url '${value}' from ${origin} must be an http(s) URL`);
+    } catch { /* reported below */ }
+    if (url?.protocol !== "https:" && url?.protocol !== "http:") {
+      problem(`endpoint_url ${shown(value)} from ${origin} is not an http(s) URL`);
+      return undefined;
     }
     origins.endpoint = origin;
     return value;
@@ -346,62 +490,86 @@ function resolveEndpoint(
 }
 
 function resolveRegionalEndpoints(
-  pick: (key: string, name: string) => string | undefined,
-  keyWhere: (name: string, key: string) => string,
+  pick: Pick,
+  where: (profile: string, key: string) => string,
   env: Env,
   origins: Record<string, Origin>,
+  problem: Report,
 ): boolean {
   const fromEnv = env("AWS_STS_REGIONAL_ENDPOINTS");
-  const value = fromEnv || pick("sts_regional_endpoints", "stsRegionalEndpoints");
+  const [fromProfiles, profile] = fromEnv
+    ? [fromEnv, ""]
+    : pick("sts_regional_endpoints", "stsRegionalEndpoints");
   if (fromEnv) origins.stsRegionalEndpoints = "env AWS_STS_REGIONAL_ENDPOINTS";
-  if (value === undefined) return false;
-  if (value !== "legacy" && value !== "regional") {
-    const where = fromEnv
+  if (fromProfiles === undefined) return false;
+  if (fromProfiles !== "legacy" && fromProfiles !== "regional") {
+    const label = fromEnv
       ? "env AWS_STS_REGIONAL_ENDPOINTS"
-      : keyWhere("stsRegionalEndpoints", "sts_regional_endpoints");
-    throw new ConfigError(`${where} '${value}' must be 'legacy' or 'regional'`);
+      : where(profile, "sts_regional_endpoints");
+    problem(`${label} ${shown(fromProfiles)} must be 'legacy' or 'regional'`);
   }
-  return value === "legacy";
+  return fromProfiles === "legacy";
 }
 
+/**
+ * The source profile's keys, where botocore finds them: its credentials-file section first, then
+ * its config-file profile.
+ */
 function sourceKeys(
   profile: string,
   sourceProfile: string,
   files: SharedFiles,
-  fromCredentials: ReadonlyMap<string, string> | undefined,
-  fromConfig: ReadonlyMap<string, string> | undefined,
   origins: Record<string, Origin>,
-): SourceKeys {
-  for (
-    const [section, file] of [[fromCredentials, files.credentialsFile], [
-      fromConfig,
-      files.configFile,
-    ]] as const
-  ) {
+  problem: Report,
+): SourceKeys | undefined {
+  const places = [
+    [files.credentials.get(sourceProfile), files.credentialsFile],
+    [files.config.get(sourceProfile), files.configFile],
+  ] as const;
+  for (const [section, file] of places) {
     const accessKeyId = section?.get("aws_access_key_id");
     const secretAccessKey = section?.get("aws_secret_access_key");
     if (!accessKeyId && !secretAccessKey) continue;
-    const label = `source profile '${sourceProfile}' in ${file}`;
-    if (!accessKeyId) throw new ConfigError(`${label}: aws_access_key_id is missing`);
-    if (!secretAccessKey) throw new ConfigError(`${label}: aws_secret_access_key is missing`);
+    const label = `source profile ${shown(sourceProfile)} in ${file}`;
+    if (!accessKeyId) {
+      problem(`${label}: aws_access_key_id is missing`, "add it next to aws_secret_access_key");
+      return undefined;
+    }
+    if (!secretAccessKey) {
+      problem(`${label}: aws_secret_access_key is missing`, "add it next to aws_access_key_id");
+      return undefined;
+    }
     if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId)) {
-      throw new ConfigError(`${label}: aws_access_key_id is not an AWS access key id`);
+      problem(
+        `${label}: aws_access_key_id is not an AWS access key id`,
+        "copy the key id again from the IAM console",
+      );
+      return undefined;
+    }
+    // deno-lint-ignore no-control-regex
+    if (/[\s\x00-\x1f]/.test(secretAccessKey)) {
+      problem(`${label}: aws_secret_access_key is not an AWS secret access key`);
+      return undefined;
     }
     origins.sourceKeys = file;
     const sessionToken = section?.get("aws_session_token");
     return { accessKeyId, secretAccessKey, sessionToken: sessionToken || undefined };
   }
-  const process = fromConfig?.get("credential_process") ??
-    fromCredentials?.get("credential_process");
-  if (process && /vegas-credentials|main\.ts/.test(process)) {
-    throw new ConfigError(
-      `source profile '${sourceProfile}' (of profile '${profile}') gets its keys from ` +
-        `vegas-credentials itself (credential_process); that would loop — the source profile needs ` +
-        `aws_access_key_id and aws_secret_access_key in ${files.credentialsFile}`,
+  if (runsVegas(files.profiles.get(sourceProfile)?.get("credential_process"))) {
+    problem(
+      `source profile ${shown(sourceProfile)} (of profile ${shown(profile)}) gets its keys from ` +
+        `vegas-credentials itself (credential_process); that would loop — the source profile ` +
+        `needs aws_access_key_id and aws_secret_access_key in ${files.credentialsFile}`,
+      `put your IAM user's keys in [${sourceProfile}] of ${files.credentialsFile}`,
     );
+    return undefined;
   }
-  throw new ConfigError(
-    `source profile '${sourceProfile}' (of profile '${profile}') has no aws_access_key_id and ` +
-      `aws_secret_access_key in ${files.credentialsFile} or ${files.configFile}`,
+  problem(
+    `source profile ${shown(sourceProfile)} (of profile ${shown(profile)}) has no ` +
+      `aws_access_key_id and aws_secret_access_key in ${files.credentialsFile} or ` +
+      files.configFile,
+    `run: aws configure set aws_access_key_id … --profile ${sourceProfile} (and ` +
+      `aws_secret_access_key), or add them to [${sourceProfile}] in ${files.credentialsFile}`,
   );
+  return undefined;
 }

@@ -68,16 +68,33 @@ export function editDistance(a: string, b: string): number {
   return previous[b.length];
 }
 
-/** The candidates closest to `name` (at most three), for "did you mean …?". */
+/** Names longer than this get no "did you mean" (and cost nothing to compare). */
+const MAX_SUGGESTED_LENGTH = 100;
+/** At most this many candidates are compared, so a huge config cannot make an error slow. */
+const MAX_CANDIDATES = 500;
+
+/**
+ * The candidates closest to `name` (at most three), for "did you mean …?". Bounded work: names and
+ * candidates over 100 characters are skipped and at most 500 candidates are compared, so the cost
+ * is at most 500 × 100 × 100 steps whatever the input.
+ */
 export function closestNames(name: string, candidates: Iterable<string>): string[] {
+  if (name.length > MAX_SUGGESTED_LENGTH) return [];
   const lower = name.toLowerCase();
-  return [...new Set(candidates)]
-    .map((candidate) => {
-      const other = candidate.toLowerCase();
-      const contains = other.includes(lower) || lower.includes(other);
-      return { candidate, distance: contains ? 1 : editDistance(lower, other) };
-    })
-    .filter(({ candidate, distance }) => distance <= Math.max(2, Math.floor(candidate.length / 3)))
+  const scored: { candidate: string; distance: number }[] = [];
+  const seen = new Set<string>();
+  for (const candidate of candidates) {
+    if (seen.size >= MAX_CANDIDATES) break;
+    if (!candidate || candidate.length > MAX_SUGGESTED_LENGTH || seen.has(candidate)) continue;
+    seen.add(candidate);
+    const other = candidate.toLowerCase();
+    const contains = other.includes(lower) || lower.includes(other);
+    const distance = contains ? 1 : editDistance(lower, other);
+    if (distance <= Math.max(2, Math.floor(candidate.length / 3))) {
+      scored.push({ candidate, distance });
+    }
+  }
+  return scored
     .sort((x, y) => x.distance - y.distance || x.candidate.localeCompare(y.candidate))
     .slice(0, 3)
     .map(({ candidate }) => candidate);

@@ -349,7 +349,10 @@ Deno.test("doctor: one of each problem, each named with a fix; exit 1", async ()
     return out.slice(start, out.indexOf("\n\n", start));
   };
   const expect: [string, RegExp][] = [
-    ["bad-arn", /PROBLEM +vegas_role_arn 'arn:aws:iam::2222:role\/x' is not an IAM role ARN/],
+    [
+      "bad-arn",
+      /PROBLEM +profile 'bad-arn' in \S+: vegas_role_arn 'arn:aws:iam::2222:role\/x' is not an IAM role ARN/,
+    ],
     [
       "no-process",
       /PROBLEM +credential_process is missing[^\n]*\n +fix: add: credential_process = vegas-credentials assume --profile=no-process/,
@@ -357,19 +360,25 @@ Deno.test("doctor: one of each problem, each named with a fix; exit 1", async ()
     ["wrong-name", /PROBLEM +credential_process names profile 'singer', not 'wrong-name'/],
     [
       "unprefixed",
-      /PROBLEM +role_arn is set next to credential_process[^\n]*\n +fix: remove role_arn/,
+      /PROBLEM +profile 'unprefixed' in \S+: role_arn must be written vegas_role_arn[^\n]*\n +fix: remove role_arn/,
     ],
     [
       "no-source",
-      /PROBLEM +vegas_source_profile 'defualt' is not a profile[^\n]*\n +fix: did you mean 'default'\?/,
+      /PROBLEM +profile 'no-source' in \S+: vegas_source_profile 'defualt' is not a profile [^\n]*\(did you mean 'default'\?\)/,
     ],
-    ["long", /PROBLEM +duration_seconds '99999' must be between 900 and 43200/],
-    ["no-keys", /PROBLEM +source profile 'nokeys-source' has no aws_access_key_id/],
-    ["no-serial", /PROBLEM +source profile 'noserial-source' has no mfa_serial/],
+    [
+      "long",
+      /PROBLEM +profile 'long' in \S+: duration_seconds '99999' must be between 900 and 43200[^\n]*\n +fix: set duration_seconds to 900-43200/,
+    ],
+    [
+      "no-keys",
+      /PROBLEM +source profile 'nokeys-source' \(of profile 'no-keys'\) has no aws_access_key_id/,
+    ],
+    ["no-serial", /PROBLEM +source profile 'noserial-source' in \S+: mfa_serial is missing/],
     ["no-input", /PROBLEM +no MFA input available here \(terminal: no terminal/],
     ["unknown-input", /PROBLEM +vegas_mfa_inputs names unknown input 'carrier-pigeon'/],
   ];
-  for (const [name, pattern] of expect) assert.match(section(name), pattern, name);
+  for (const [name, pattern] of expect) assert.match(section(name), pattern, section(name));
   assert.match(out, /PROBLEM +cache directory \S+ has mode 755[^\n]*\n +fix: chmod 700 /);
   assert.match(out, /^\d+ problems, \d+ warnings?\.$/m);
   assertNoSecrets(out + result.stderr);

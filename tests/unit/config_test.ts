@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { resolveProfile } from "../../src/config/resolve.ts";
-import { configProfiles, parseIni } from "../../src/config/ini.ts";
-import type { SharedFiles } from "../../src/config/files.ts";
+import { parseIni } from "../../src/config/ini.ts";
+import { type SharedFiles, sharedFiles } from "../../src/config/files.ts";
 import { ConfigError } from "../../src/errors.ts";
 import { mfaSerialProblem, roleArnProblem } from "../../src/config/validate.ts";
 
@@ -11,14 +11,12 @@ aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
 `;
 
 function files(config: string, credentials = CREDENTIALS): SharedFiles {
-  const configSections = parseIni(config);
-  return {
-    configFile: "/home/u/.aws/config",
-    credentialsFile: "/home/u/.aws/credentials",
-    config: configProfiles(configSections),
-    credentials: parseIni(credentials),
-    configSections,
-  };
+  return sharedFiles(
+    "/home/u/.aws/config",
+    parseIni(config),
+    "/home/u/.aws/credentials",
+    parseIni(credentials),
+  );
 }
 
 const SOURCE = "[default]\nmfa_serial = arn:aws:iam::111111111111:mfa/FrankSinatra\n";
@@ -123,7 +121,7 @@ Deno.test("resolve: endpoint from env, profile and services section", () => {
     SOURCE + TARGET + "sts_regional_endpoints = global\n",
     /sts_regional_endpoints 'global' must be/,
   );
-  fails(SOURCE + TARGET + "endpoint_url = not a url\n", /endpoint_url 'not a url'.* is not a URL/);
+  fails(SOURCE + TARGET + "endpoint_url = not a url\n", /endpoint_url 'not a url'.* is not an http\(s\) URL/);
 });
 
 Deno.test("resolve: ARNs of every partition and with paths are accepted", () => {
@@ -213,7 +211,7 @@ Deno.test("resolve: each bad input names the profile, key, value and file", () =
 Deno.test("resolve: unknown profiles get suggestions", () => {
   assert.throws(
     () => resolveProfile("frnk", noEnv, files(SOURCE + TARGET)),
-    /profile 'frnk' is not in \/home\/u\/.aws\/config \(did you mean 'frank'\?\)/,
+    /profile 'frnk' is not in \/home\/u\/.aws\/config or \/home\/u\/.aws\/credentials \(did you mean 'frank'\?\)/,
   );
   assert.throws(
     () =>
@@ -222,7 +220,7 @@ Deno.test("resolve: unknown profiles get suggestions", () => {
         noEnv,
         files(SOURCE + TARGET, CREDENTIALS + "[only-creds]\na=b\n"),
       ),
-    /only in \/home\/u\/.aws\/credentials/,
+    /profile 'only-creds' in \/home\/u\/.aws\/credentials: vegas_role_arn is missing/,
   );
 });
 
