@@ -4,7 +4,7 @@
  * @module
  */
 import { load } from "../lazy.ts";
-import { type Env, processEnv } from "../config/files.ts";
+import { configFilePath, credentialsFilePath, type Env, processEnv } from "../config/files.ts";
 import { type ResolvedProfile, resolveProfile } from "../config/resolve.ts";
 import { cacheDir } from "../cache/key.ts";
 import { lockName, profilePrefix, roleCacheName } from "../cache/key.ts";
@@ -72,6 +72,17 @@ export async function runAssume(context: CommandContext): Promise<number> {
   }
   if (context.positionals.length) {
     throw new UsageError(`unexpected argument '${context.positionals[0]}' (use --profile=NAME)`);
+  }
+  if (context.ui.options.verbose) {
+    // Tools on the JavaScript SDK may run another credential_process than the AWS CLI shows.
+    const { sharedFileDisagreements } = await load<typeof import("../config/sdk_dialects.ts")>(
+      "../config/sdk_dialects.ts",
+      import.meta.url,
+    );
+    const env = context.env;
+    for (const line of sharedFileDisagreements(configFilePath(env), credentialsFilePath(env))) {
+      context.ui.debug(line);
+    }
   }
   const credentials = await assumeProfile(profile, context.ui, context.env);
   context.print(credentialProcessJson(credentials) + "\n");

@@ -12,7 +12,7 @@ import {
   type ResolvedProfile,
   runsVegas,
 } from "../config/resolve.ts";
-import { jsSdkDisagreements } from "../config/sdk_dialects.ts";
+import { sharedFileDisagreements } from "../config/sdk_dialects.ts";
 import { cacheDir } from "../cache/key.ts";
 import { readEntry } from "../cache/store.ts";
 import type { Ui } from "../ui.ts";
@@ -191,30 +191,13 @@ async function inputFindings(profile: ResolvedProfile, env: Env, ui: Ui): Promis
 
 /** Lines of the shared files that the JavaScript SDK reads differently from the AWS CLI. */
 function dialectFindings(files: SharedFiles): Finding[] {
-  const findings: Finding[] = [];
-  for (
-    const [path, kind] of [[files.configFile, "config"], [
-      files.credentialsFile,
-      "credentials",
-    ]] as const
-  ) {
-    let text: string;
-    try {
-      text = Deno.readTextFileSync(path);
-    } catch {
-      continue;
-    }
-    for (const found of jsSdkDisagreements(text, kind)) {
-      findings.push(
-        warning(
-          `${path} line ${found.line}: ${found.message}`,
-          "write that line so that every tool reads it alike: a header alone on its line, " +
-            "comments on lines of their own, profile names of letters, digits and -_.@+:/%",
-        ),
-      );
-    }
-  }
-  return findings;
+  return sharedFileDisagreements(files.configFile, files.credentialsFile).map((line) =>
+    warning(
+      line,
+      "write that line so that every tool reads it alike: a header alone on its line, " +
+        "comments on lines of their own, profile names of letters, digits and -_.@+:/%",
+    )
+  );
 }
 
 function modeProblem(path: string, allowed: number): number | undefined {

@@ -165,3 +165,31 @@ export function jsSdkDisagreements(
   }
   return [...found.values()].sort((a, b) => a.line - b.line);
 }
+
+/**
+ * {@link jsSdkDisagreements} of both shared files, as `PATH line N: what differs` lines (files that
+ * cannot be read are skipped: reading them is reported elsewhere).
+ *
+ * @example
+ * ```ts
+ * import { sharedFileDisagreements } from "./sdk_dialects.ts";
+ * for (const line of sharedFileDisagreements("/home/u/.aws/config", "/home/u/.aws/credentials")) {
+ *   console.error(line);
+ * }
+ * ```
+ */
+export function sharedFileDisagreements(configFile: string, credentialsFile: string): string[] {
+  const lines: string[] = [];
+  for (const [path, kind] of [[configFile, "config"], [credentialsFile, "credentials"]] as const) {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(path);
+    } catch {
+      continue;
+    }
+    for (const found of jsSdkDisagreements(text, kind)) {
+      lines.push(`${path} line ${found.line}: ${found.message}`);
+    }
+  }
+  return lines;
+}
