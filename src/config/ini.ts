@@ -38,23 +38,37 @@ export class IniSyntaxError extends SyntaxError {
   }
 }
 
-/** Python's `str.isspace()` characters: what `str.strip()` removes and regex `\s` matches. */
-const PY_SPACE = "\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029" +
-  "\\u202f\\u205f\\u3000";
-const PY_STRIP = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, "g");
-const PY_NON_SPACE = new RegExp(`[^${PY_SPACE}]`);
-const PY_TRAILING_SPACE = new RegExp(`[${PY_SPACE}]+$`);
+/** Python's `str.isspace()`: what `str.strip()` removes and regex `\s` matches (not JavaScript's). */
+export function isPySpace(code: number): boolean {
+  return code <= 0x20
+    ? (code >= 0x09 && code <= 0x0d) || code >= 0x1c
+    : code === 0x85 || code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) ||
+      code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000;
+}
+
 /** Python's `str.splitlines()` separators (used by botocore for nested values). */
 // deno-lint-ignore no-control-regex
 const PY_LINE_BREAKS = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
-/** configparser's OPTCRE: the key runs to the first `=` or `:`. */
-const OPTION = new RegExp(`^(.*?)[${PY_SPACE}]*([=:])[${PY_SPACE}]*(.*)$`, "s");
 /** configparser's default section: its keys are inherited, it is not a section itself. */
 const DEFAULT_SECTION = "DEFAULT";
 
+/** Index of the first character that is not Python white space (the length when there is none). */
+function firstNonSpace(text: string): number {
+  let start = 0;
+  while (start < text.length && isPySpace(text.charCodeAt(start))) start++;
+  return start;
+}
+
+/** Python's `str.rstrip()`. */
+function pyRstrip(text: string): string {
+  let end = text.length;
+  while (end > 0 && isPySpace(text.charCodeAt(end - 1))) end--;
+  return end === text.length ? text : text.slice(0, end);
+}
+
 /** Python's `str.strip()`. */
 export function pyStrip(text: string): string {
-  return text.replace(PY_STRIP, "");
+  return pyRstrip(text.slice(firstNonSpace(text)));
 }
 
 /** Cuts `text` for a message: at most `max` characters, with an ellipsis when cut. */
@@ -120,7 +134,7 @@ export function parseIni(text: string, lines?: Map<string, number>): IniSections
       if (!isComment && key) key.parts.push("");
       continue;
     }
-    const indent = raw.search(PY_NON_SPACE);
+    const indent = firstNonSpace(raw);
     if (section && key && indent > indentLevel) {
       key.parts.push(value);
       continue;
@@ -148,28 +162,35 @@ export function parseIni(text: string, lines?: Map<string, number>): IniSections
     if (!section) {
       throw new IniSyntaxError(lineNumber, "text before the first [section] header");
     }
-    const option = OPTION.exec(value);
-    if (!option || option[1] === "") {
+    // configparser's OPTCRE: the key runs to the first `=` or `:`.
+    let delimiter = 0;
+    while (delimiter < value.length && value[delimiter] !== "=" && value[delimiter] !== ":") {
+      delimiter++;
+    }
+    const name = pyRstrip(value.slice(0, delimiter)).toLowerCase();
+    if (delimiter === value.length || name === "") {
       firstBadLine ??= new IniSyntaxError(
         lineNumber,
-        option ? "a value without a key name" : "neither a [section] header nor key = value",
+        delimiter < value.length
+          ? "a value without a key name"
+          : "neither a [section] header nor key = value",
       );
-      if (!option) continue;
+      if (delimiter === value.length) continue;
     }
-    const name = option[1].replace(PY_TRAILING_SPACE, "").toLowerCase();
     if (section.has(name)) {
       throw new IniSyntaxError(
         lineNumber,
         `key '${clip(name)}' appears a second time in section [${clip(sectionName)}]`,
       );
     }
-    key = { parts: [pyStrip(option[3])], line: lineNumber };
+    key = { parts: [pyStrip(value.slice(delimiter + 1))], line: lineNumber };
     section.set(name, key);
     lines?.set(`${sectionName}\0${name}`, lineNumber);
   }
   if (firstBadLine) throw firstBadLine;
 
-  const joined = (open: OpenKey) => open.parts.join("\n").replace(PY_TRAILING_SPACE, "");
+  const joined = (open: OpenKey) =>
+    open.parts.length === 1 ? open.parts[0] : pyRstrip(open.parts.join("\n"));
   const inherited = new Map([...defaults].map(([name, open]) => [name, joined(open)]));
   const result: IniSections = new Map();
   for (const [name, keys] of sections) {
