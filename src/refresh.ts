@@ -18,6 +18,19 @@ import { defaultSessionName } from "./session_name.ts";
 const MAX_ATTEMPTS = 3;
 const TOTP_STEP_MS = 30_000;
 
+/**
+ * Test-only: milliseconds added to the clock that places TOTP windows, so that the test suite's STS
+ * emulator and code generators (tests/support/totp.ts) can open the next window a second away
+ * instead of up to 30. Read here, on the miss path, only when a generator's code was refused.
+ */
+export const TEST_CLOCK_OFFSET_ENV = "VEGAS_CREDENTIALS_TEST_CLOCK_OFFSET_MS";
+
+/** Now, on the clock that places TOTP windows: the real one unless a test shifts it. */
+export function totpNow(env: Env): number {
+  const offset = env(TEST_CLOCK_OFFSET_ENV) ?? "";
+  return Date.now() + (/^-?\d+$/.test(offset) ? Number(offset) : 0);
+}
+
 /** Milliseconds until the next TOTP window opens (plus a little slack for clock skew). */
 export function msUntilNextWindow(now = Date.now()): number {
   return TOTP_STEP_MS - (now % TOTP_STEP_MS) + 1_000;
@@ -63,7 +76,7 @@ export async function withMfaCode(
       if (answer.input.generator) {
         if (generatorRetried) throw error;
         generatorRetried = true;
-        const wait = msUntilNextWindow();
+        const wait = msUntilNextWindow(totpNow(env));
         if (Date.now() + wait > deadline) throw error;
         ui.info(
           `STS rejected the code from ${answer.input.name}; trying again in the next ` +

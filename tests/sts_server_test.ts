@@ -16,6 +16,7 @@ import { type EmulatorUser, startStsEmulator, type StsEmulator } from "./support
 import {
   base32Decode,
   base32Encode,
+  CLOCK_OFFSET_ENV,
   generateTotpSecret,
   msUntilNextStep,
   totp,
@@ -44,8 +45,9 @@ const PARTNER_ROLE = `arn:aws:iam::${ROLE_ACCOUNT}:role/Partner`;
 const OPEN_ROLE = `arn:aws:iam::${ROLE_ACCOUNT}:role/NoMfaNeeded`;
 const CLOSED_ROLE = `arn:aws:iam::${ROLE_ACCOUNT}:role/TrustsSomeoneElse`;
 
-function start(): Promise<StsEmulator> {
+function start(clockOffsetMs = 0): Promise<StsEmulator> {
   return startStsEmulator({
+    clockOffsetMs,
     users: [TESTER, NO_MFA_USER],
     roles: [
       { arn: ADMIN_ROLE, maxSessionDuration: 7200 },
@@ -73,9 +75,10 @@ async function withEmulator(
     ) => STSClient,
   ) => Promise<void>,
 ): Promise<void> {
-  // Tests use the codes of the previous, current and next steps: keep clear of a step boundary.
-  if (msUntilNextStep() < 1_500) await new Promise((r) => setTimeout(r, msUntilNextStep() + 50));
-  const emu = await start();
+  // Tests use the codes of the previous, current and next steps: the emulator's clock starts at the
+  // beginning of a step, far from its end.
+  const emu = await start(msUntilNextStep());
+  now = emu.now;
   const clients: STSClient[] = [];
   const client = (creds: Creds = TESTER, extra = {}) => {
     const c = new STSClient({
@@ -94,9 +97,18 @@ async function withEmulator(
   try {
     await fn(emu, client);
   } finally {
+    now = Date.now;
     for (const c of clients) c.destroy();
     await emu.close();
   }
+}
+
+/** Now on the clock of the emulator of the running test (the real one outside {@link withEmulator}). */
+let now = Date.now;
+
+/** The tester's TOTP code, `steps` steps from now on the emulator's clock. */
+function code(steps = 0): string {
+  return totpSync(TOTP_SECRET, now() + steps * 30_000);
 }
 
 /** Asserts that `p` rejects with an SDK error of the given name (and message pattern). */
@@ -119,7 +131,7 @@ function assumeInput(extra: Partial<AssumeRoleCommandInput> = {}): AssumeRoleCom
     RoleArn: ADMIN_ROLE,
     RoleSessionName: "emulator-test",
     SerialNumber: TESTER.mfaSerial,
-    TokenCode: totpSync(TOTP_SECRET),
+    TokenCode: code(),
     ...extra,
   };
 }
@@ -238,8 +250,8 @@ Deno.test("totp: agrees with oathtool", async () => {
 
 Deno.test("totp: CLI prints the code for TOTP_SECRET or a secret file", async () => {
   const script = new URL("./support/totp.ts", import.meta.url).pathname;
-  const run = async (args: string[], env: Record<string, string>) => {
-    const before = totpSync(TOTP_SECRET);
+  const run = async (args: string[], env: Record<string, string>, offsetMs = 0) => {
+    const before = totpSync(TOTP_SECRET, Date.now() + offsetMs);
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", script, ...args],
       env: { ...baseEnv(), ...env },
@@ -247,9 +259,12 @@ Deno.test("totp: CLI prints the code for TOTP_SECRET or a secret file", async ()
     }).output();
     const code = new TextDecoder().decode(out.stdout).trim();
     assert.equal(out.code, 0);
-    assert.ok(code === before || code === totpSync(TOTP_SECRET), "CLI code mismatch");
+    const after = totpSync(TOTP_SECRET, Date.now() + offsetMs);
+    assert.ok(code === before || code === after, "CLI code mismatch");
   };
   await run([], { TOTP_SECRET });
+  // On a test clock 5 minutes ahead (as the emulator's may be).
+  await run([], { TOTP_SECRET, [CLOCK_OFFSET_ENV]: "300000" }, 300_000);
   const file = await Deno.makeTempFile();
   try {
     await Deno.writeTextFile(file, `${TOTP_SECRET}\n`);
@@ -273,9 +288,9 @@ Deno.test("totp: CLI prints the code for TOTP_SECRET or a secret file", async ()
 Deno.test("emulator: AssumeRole with a fresh code succeeds; the same code is refused after", async () => {
   await withEmulator(async (emu, client) => {
     const sts = client();
-    const code = totpSync(TOTP_SECRET);
-    const before = Date.now();
-    const out = await sts.send(new AssumeRoleCommand(assumeInput({ TokenCode: code })));
+    const fresh = code();
+    const before = now();
+    const out = await sts.send(new AssumeRoleCommand(assumeInput({ TokenCode: fresh })));
     const c = out.Credentials!;
     assert.match(c.AccessKeyId!, /^ASIA[A-Z2-7]{16}$/);
     assert.ok(c.SecretAccessKey && c.SessionToken);
@@ -288,7 +303,7 @@ Deno.test("emulator: AssumeRole with a fresh code succeeds; the same code is ref
     assert.match(out.AssumedRoleUser!.AssumedRoleId!, /^AROA[A-Z2-7]{17}:emulator-test$/);
 
     await rejectsWith(
-      sts.send(new AssumeRoleCommand(assumeInput({ TokenCode: code }))),
+      sts.send(new AssumeRoleCommand(assumeInput({ TokenCode: fresh }))),
       "AccessDenied",
       /^MultiFactorAuthentication failed with invalid MFA one time pass code\.$/,
       403,
@@ -297,7 +312,7 @@ Deno.test("emulator: AssumeRole with a fresh code succeeds; the same code is ref
     assert.equal(emu.count("AssumeRole", true), 1);
     // The code is never recorded.
     assert.ok(emu.calls.every((call) => call.params.TokenCode === "******"));
-    assert.ok(!JSON.stringify(emu.calls).includes(code));
+    assert.ok(!JSON.stringify(emu.calls).includes(fresh));
     assert.equal(emu.calls[0].accessKeyId, TESTER.accessKeyId);
     assert.equal(emu.calls[1].errorCode, "AccessDenied");
   });
@@ -306,21 +321,64 @@ Deno.test("emulator: AssumeRole with a fresh code succeeds; the same code is ref
 Deno.test("emulator: the previous step's code is accepted, a wrong code is not", async () => {
   await withEmulator(async (_emu, client) => {
     const sts = client();
-    const previous = totpSync(TOTP_SECRET, Date.now() - 30_000);
+    const previous = code(-1);
     const out = await sts.send(new AssumeRoleCommand(assumeInput({ TokenCode: previous })));
     assert.ok(out.Credentials?.AccessKeyId);
-    const current = totpSync(TOTP_SECRET);
+    const current = code();
     const wrong = String((Number(current) + 1) % 1_000_000).padStart(6, "0");
     await rejectsWith(
       sts.send(new AssumeRoleCommand(assumeInput({ TokenCode: wrong }))),
       "AccessDenied",
       /invalid MFA one time pass code/,
     );
-    const old = totpSync(TOTP_SECRET, Date.now() - 5 * 60_000);
+    const old = code(-10);
     await rejectsWith(
       sts.send(new AssumeRoleCommand(assumeInput({ TokenCode: old }))),
       "AccessDenied",
       /invalid MFA one time pass code/,
+    );
+  });
+});
+
+Deno.test("emulator: its clock offset moves the TOTP windows; a code is still taken once", async () => {
+  await withEmulator(async (emu, client) => {
+    const sts = client();
+    // Two minutes ahead (under the SDK's 5-minute clock skew correction): the real clock's code is
+    // too old.
+    emu.clockOffsetMs += 2 * 60_000;
+    const real = totpSync(TOTP_SECRET);
+    const realDiffers = ![code(-1), code(), code(1)].includes(real); // 1 in 333,333 it does not
+    if (realDiffers) {
+      await rejectsWith(
+        sts.send(new AssumeRoleCommand(assumeInput({ TokenCode: real }))),
+        "AccessDenied",
+        /invalid MFA one time pass code/,
+      );
+    }
+    const ahead = code();
+    assert.ok(
+      (await sts.send(new AssumeRoleCommand(assumeInput({ TokenCode: ahead })))).Credentials,
+    );
+    await rejectsWith(
+      sts.send(new AssumeRoleCommand(assumeInput({ TokenCode: ahead }))),
+      "AccessDenied",
+      /invalid MFA one time pass code/,
+    );
+    // The next window, without waiting for it: a new code, and the used one is still refused.
+    emu.clockOffsetMs += 30_000;
+    await rejectsWith(
+      sts.send(new AssumeRoleCommand(assumeInput({ TokenCode: ahead }))),
+      "AccessDenied",
+      /invalid MFA one time pass code/,
+    );
+    const next = await sts.send(new AssumeRoleCommand(assumeInput({ TokenCode: code() })));
+    // Issued credentials are dated by the same clock.
+    const lifetime = next.Credentials!.Expiration!.getTime() - now();
+    assert.ok(lifetime > 3595_000 && lifetime <= 3600_000, `lifetime ${lifetime}`);
+    assert.ok(Math.abs(Date.parse(emu.calls.at(-1)!.time) - now()) < 5_000);
+    assert.deepEqual(
+      emu.calls.map((c) => c.ok),
+      [...(realDiffers ? [false] : []), true, false, false, true],
     );
   });
 });
@@ -380,7 +438,7 @@ Deno.test("emulator: role ARN with a path works; unknown and untrusting roles ar
       out.AssumedRoleUser?.Arn,
       `arn:aws:sts::${ROLE_ACCOUNT}:assumed-role/Deployer/a.b@c=d,e-f`,
     );
-    const previous = totpSync(TOTP_SECRET, Date.now() - 30_000);
+    const previous = code(-1);
     await rejectsWith(
       sts.send(
         new AssumeRoleCommand(
@@ -443,7 +501,7 @@ Deno.test("emulator: DurationSeconds and RoleSessionName validation", async () =
           assumeInput({
             RoleArn: PATH_ROLE,
             DurationSeconds: 3601,
-            TokenCode: totpSync(TOTP_SECRET, Date.now() - 30_000),
+            TokenCode: code(-1),
           }),
         ),
       ),
@@ -451,12 +509,12 @@ Deno.test("emulator: DurationSeconds and RoleSessionName validation", async () =
       /exceeds the MaxSessionDuration/,
     );
     // Within the limit: the lifetime follows DurationSeconds.
-    const before = Date.now();
+    const before = now();
     const out = await sts.send(
       new AssumeRoleCommand(
         assumeInput({
           DurationSeconds: 7200,
-          TokenCode: totpSync(TOTP_SECRET, Date.now() + 30_000),
+          TokenCode: code(1),
         }),
       ),
     );
@@ -482,7 +540,7 @@ Deno.test("emulator: ExternalId must match the role's", async () => {
         assumeInput({
           RoleArn: PARTNER_ROLE,
           ExternalId: "partner-ext-id",
-          TokenCode: totpSync(TOTP_SECRET, Date.now() - 30_000),
+          TokenCode: code(-1),
         }),
       ),
     );
@@ -566,8 +624,8 @@ Deno.test("emulator: issueLifetimeSeconds overrides the credentials' lifetime", 
     emu.issueLifetimeSeconds = 1;
     const s = await client(NO_MFA_USER).send(new GetSessionTokenCommand({}));
     const c = s.Credentials!;
-    assert.ok(c.Expiration!.getTime() - Date.now() <= 1_000);
-    await new Promise((r) => setTimeout(r, 1_100));
+    assert.ok(c.Expiration!.getTime() - now() <= 1_000);
+    emu.clockOffsetMs += 1_100; // a second later
     await rejectsWith(
       client({
         accessKeyId: c.AccessKeyId!,
@@ -599,11 +657,11 @@ Deno.test("emulator: a request signed with a clock 20 minutes slow is refused", 
 
 Deno.test("emulator: GetSessionToken with MFA, then AssumeRole without a code; 1 h chaining limit", async () => {
   await withEmulator(async (emu, client) => {
-    const before = Date.now();
+    const before = now();
     const s = await client().send(
       new GetSessionTokenCommand({
         SerialNumber: TESTER.mfaSerial,
-        TokenCode: totpSync(TOTP_SECRET),
+        TokenCode: code(),
       }),
     );
     const c = s.Credentials!;

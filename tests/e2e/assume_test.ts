@@ -3,7 +3,14 @@
  * the local STS emulator (which checks SigV4 signatures and TOTP codes).
  */
 import assert from "node:assert/strict";
-import { parseCredentialOutput, runCli, TEST_USER, TOTP_COMMAND } from "../support/harness.ts";
+import {
+  parseCredentialOutput,
+  runCli,
+  type Sandbox,
+  TEST_USER,
+  TOTP_COMMAND,
+} from "../support/harness.ts";
+import { totpStep } from "../support/totp.ts";
 import { makeWorld, ROLES } from "../support/world.ts";
 
 const MFA = `vegas_mfa_process = ${TOTP_COMMAND}`;
@@ -71,7 +78,9 @@ Deno.test("assume: role ARNs with a path and external ids work", async () => {
   });
   const path = await runCli(world.sandbox, ASSUME);
   assert.equal(path.code, 0, path.stderr);
-  // Two profiles on one device in the same 30-second window: the second waits for the next code.
+  // A device gives one code per 30-second window, and STS takes each once: the next profile's
+  // code comes from the next window.
+  world.nextWindow();
   const partner = await runCli(world.sandbox, ["assume", "--profile", "partner"]);
   assert.equal(partner.code, 0, partner.stderr);
   assert.equal(world.sts.count("AssumeRole", true), 2);
@@ -84,6 +93,7 @@ Deno.test("assume: editing the config misses the cache and replaces the old file
     f.name.endsWith(".json")
   );
   Deno.writeTextFileSync(world.sandbox.configFile, "duration_seconds = 1800\n", { append: true });
+  world.nextWindow(); // a fresh code (STS takes each code once)
   const after = await runCli(world.sandbox, ASSUME);
   assert.equal(after.code, 0, after.stderr);
   assert.equal(world.sts.count("AssumeRole", true), 2);
@@ -100,6 +110,7 @@ Deno.test("assume: credentials with less than 10 minutes left are refreshed", as
   const first = await runCli(world.sandbox, ASSUME);
   assert.equal(first.code, 0, first.stderr);
   world.sts.issueLifetimeSeconds = undefined;
+  world.nextWindow(); // a fresh code (STS takes each code once)
   const second = await runCli(world.sandbox, ["--verbose", ...ASSUME]);
   assert.equal(second.code, 0, second.stderr);
   assert.match(second.stderr, /expire within 10 minutes/);
@@ -115,6 +126,7 @@ Deno.test("assume: a corrupt cache file is a miss, replaced, and explained with 
   assert.equal((await runCli(world.sandbox, ASSUME)).code, 0);
   const file = [...Deno.readDirSync(world.sandbox.cacheDir)].find((f) => f.name.endsWith(".json"))!;
   Deno.writeTextFileSync(`${world.sandbox.cacheDir}/${file.name}`, '{"format":1,"accessKey');
+  world.nextWindow(); // a fresh code (STS takes each code once)
   const result = await runCli(world.sandbox, ["assume", "--profile=singer", "--verbose"]);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stderr, /corrupt JSON/);
@@ -296,11 +308,32 @@ Deno.test("assume: invalid keys are reported by AWS's code", async () => {
   assert.doesNotMatch(result.stderr, /wrong/);
 });
 
+/**
+ * `repeating-totp` on PATH: the TOTP generator, except that once `repeatOnce()` was called it prints
+ * the code it printed last time again (what a real one does when asked twice in one window).
+ */
+function repeatingGenerator(sandbox: Sandbox) {
+  Deno.writeTextFileSync(
+    `${sandbox.home}/bin/repeating-totp`,
+    [
+      "#!/bin/sh",
+      'if [ -f "$HOME/repeat" ]; then rm "$HOME/repeat"; cat "$HOME/last"; exit; fi',
+      `${TOTP_COMMAND} | tee "$HOME/last"`,
+    ].join("\n") + "\n",
+    { mode: 0o755 },
+  );
+  return { repeatOnce: () => Deno.writeTextFileSync(`${sandbox.home}/repeat`, "") };
+}
+
 Deno.test("assume: a generator's rejected code is retried once in the next TOTP window", async () => {
-  await using world = await makeWorld({ source: MFA });
+  await using world = await makeWorld({ source: "vegas_mfa_process = repeating-totp" });
+  const generator = repeatingGenerator(world.sandbox);
   assert.equal((await runCli(world.sandbox, ASSUME)).code, 0);
-  // Same 30-second window: the generator prints the code STS has just accepted, so STS refuses it.
+  // The generator prints the code STS has just accepted, as within one 30-second window, so STS
+  // refuses it (however slow the machine). The next window opens 3 s from now, not up to 30.
   Deno.removeSync(world.sandbox.cacheDir, { recursive: true });
+  generator.repeatOnce();
+  world.windowEndsIn(3_000);
   const started = Date.now();
   const retried = await runCli(world.sandbox, ASSUME);
   assert.equal(retried.code, 0, retried.stderr);
@@ -312,6 +345,9 @@ Deno.test("assume: a generator's rejected code is retried once in the next TOTP 
   parseCredentialOutput(retried.stdout);
   assert.equal(world.sts.count("AssumeRole", true), 2);
   assert.equal(world.sts.count("AssumeRole"), 3);
+  // The program waited for the next window (on the world's clock) before asking again.
+  const [refused, accepted] = world.sts.calls.slice(1).map((c) => totpStep(Date.parse(c.time)));
+  assert.ok(accepted > refused, `retried in TOTP step ${accepted}, refused in ${refused}`);
   assertNoSecrets(retried.stderr.replace(/\(\d+ s\)/, ""));
 });
 

@@ -12,8 +12,8 @@ import {
   TEST_USER,
   TOTP_COMMAND,
 } from "../support/harness.ts";
-import { makeWorld, waitFor } from "../support/world.ts";
-import { totpSync } from "../support/totp.ts";
+import { makeWorld, waitFor, type World } from "../support/world.ts";
+import { CLOCK_OFFSET_ENV, totpSync } from "../support/totp.ts";
 
 const ASSUME = ["assume", "--profile=singer"];
 const TOOLS = { Xvfb: "xvfb", xdotool: "xdotool", zenity: "zenity" } as const;
@@ -115,9 +115,10 @@ async function startXvfb(): Promise<X11> {
 
 const TITLE = "vegas-credentials: MFA code for singer";
 
-/** Waits for the MFA dialog and gives it the keyboard focus; returns its window id. */
+/** Waits for the MFA dialog to be shown and gives it the keyboard focus; returns its window id. */
 async function findDialog(x: X11, title = TITLE, focus = true): Promise<string> {
-  const id = (await x.xdotool("search", "--sync", "--name", `^${title}$`)).trim().split("\n")[0];
+  const id = (await x.xdotool("search", "--sync", "--onlyvisible", "--name", `^${title}$`)).trim()
+    .split("\n")[0];
   if (focus) await x.xdotool("windowfocus", "--sync", id);
   return id;
 }
@@ -144,35 +145,50 @@ function processesOn(display: string, extra?: string): string[] {
 }
 
 /**
- * A fake ykman that waits `delayMs`, then prints the code. One process, as the real ykman is (a
- * shell script with a `sleep` child would test spawn.ts's tree killing instead).
+ * A fake ykman that waits for its key to be touched: it prints the code once the test calls
+ * `touch()`, whenever that is. One process, as the real ykman is (a shell script with a `sleep` child
+ * would test spawn.ts's tree killing instead).
  */
-function slowYkman(sandbox: Sandbox, delayMs: number) {
+function heldYkman(sandbox: Sandbox) {
   const marker = `${sandbox.home}/ykman-ran`;
-  const script = `${sandbox.home}/slow_ykman.ts`;
+  const touched = `${sandbox.home}/ykman-touched`;
+  const script = `${sandbox.home}/held_ykman.ts`;
   Deno.writeTextFileSync(
     script,
-    `import { totpSync } from "${REPO}tests/support/totp.ts";\n` +
+    `import { testClockNow, totpSync } from "${REPO}tests/support/totp.ts";\n` +
       `console.error("Touch your YubiKey...");\n` +
-      `await new Promise((resolve) => setTimeout(resolve, ${delayMs}));\n` +
-      `console.log(totpSync(Deno.env.get("TOTP_SECRET")!));\n`,
+      `for (;;) {\n` +
+      `  try { Deno.statSync("${touched}"); break; }\n` +
+      `  catch { await new Promise((resolve) => setTimeout(resolve, 20)); }\n` +
+      `}\n` +
+      `console.log(totpSync(Deno.env.get("TOTP_SECRET")!, testClockNow()));\n`,
   );
   Deno.writeTextFileSync(
     `${sandbox.home}/bin/ykman`,
     `#!/bin/sh\ntouch '${marker}'\n` +
-      `exec '${Deno.execPath()}' run -q --allow-env=TOTP_SECRET '${script}'\n`,
+      `exec '${Deno.execPath()}' run -q --allow-env=TOTP_SECRET,${CLOCK_OFFSET_ENV} ` +
+      `--allow-read='${touched}' '${script}'\n`,
     { mode: 0o755 },
   );
-  return { ran: () => Deno.statSync(marker).isFile };
+  return {
+    ran: () => Deno.statSync(marker).isFile,
+    touch: () => Deno.writeTextFileSync(touched, ""),
+  };
 }
 
-/** Types the current code (waiting out the last seconds of a TOTP window) and presses Return. */
-async function typeCode(x: X11) {
-  if (30_000 - (Date.now() % 30_000) < 3_000) {
-    await new Promise((resolve) => setTimeout(resolve, 30_000 - (Date.now() % 30_000) + 200));
-  }
-  await x.xdotool("type", "--delay", "40", totpSync(TEST_USER.totpSecret));
+/** Types a code of a fresh TOTP window (the world's clock moves there) and presses Return. */
+async function typeCode(x: X11, world: World) {
+  world.nextWindow();
+  await x.xdotool("type", "--delay", "40", totpSync(TEST_USER.totpSecret, world.now()));
   await x.xdotool("key", "Return");
+}
+
+/** Waits until the dialogs and fake ykman of a finished run have exited; fails naming any left. */
+async function assertNoneLeft(display: string, home: string) {
+  const left = () => processesOn(display, home);
+  await waitFor("the inputs that lost the race to exit", () => left().length === 0, 5_000)
+    .catch(() => {});
+  assert.deepEqual(left(), []);
 }
 
 Deno.test("gui: zenity asks for the code without a terminal; the typed code gives credentials", async () => {
@@ -180,12 +196,12 @@ Deno.test("gui: zenity asks for the code without a terminal; the typed code give
   await using world = await makeWorld();
   const run = runCli(world.sandbox, ASSUME, { env: { DISPLAY: x.display } });
   await findDialog(x);
-  await typeCode(x);
+  await typeCode(x, world);
   const result = await run;
   assert.equal(result.code, 0, result.stderr);
   parseCredentialOutput(result.stdout);
   assert.equal(world.sts.count("AssumeRole", true), 1);
-  assert.deepEqual(processesOn(x.display), []);
+  await assertNoneLeft(x.display, world.sandbox.home);
 });
 
 Deno.test("gui: Escape cancels: exit 1, the error says cancelled", async () => {
@@ -214,7 +230,7 @@ Deno.test("gui: --no-gui leaves the GUI out", async () => {
 Deno.test("gui race: the dialog answers first, the slow ykman is killed", async () => {
   await using x = await startXvfb();
   await using world = await makeWorld();
-  const ykman = slowYkman(world.sandbox, 60_000);
+  const ykman = heldYkman(world.sandbox); // never touched
   const run = runCli(world.sandbox, [...ASSUME, "--verbose"], { env: { DISPLAY: x.display } });
   await findDialog(x);
   await waitFor("ykman to start", () => {
@@ -224,26 +240,27 @@ Deno.test("gui race: the dialog answers first, the slow ykman is killed", async 
       return undefined;
     }
   });
-  await typeCode(x);
+  await typeCode(x, world);
   const result = await run;
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stderr, /MFA code from input gui/);
   parseCredentialOutput(result.stdout);
-  // No dialog, no ykman, no `sleep` of the fake ykman is left.
-  assert.deepEqual(processesOn(x.display, world.sandbox.home), []);
+  // No dialog and no ykman is left.
+  await assertNoneLeft(x.display, world.sandbox.home);
 });
 
 Deno.test("gui race: the YubiKey answers first, the dialog is closed", async () => {
   await using x = await startXvfb();
   await using world = await makeWorld();
-  slowYkman(world.sandbox, 2_000);
+  const ykman = heldYkman(world.sandbox);
   const run = runCli(world.sandbox, [...ASSUME, "--verbose"], { env: { DISPLAY: x.display } });
   await findDialog(x, TITLE, false);
+  ykman.touch(); // only now that the dialog is shown
   const result = await run;
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stderr, /MFA code from input yubikey/);
   parseCredentialOutput(result.stdout);
-  assert.deepEqual(processesOn(x.display, world.sandbox.home), []);
+  await assertNoneLeft(x.display, world.sandbox.home);
   await assert.rejects(x.xdotool("search", "--name", TITLE)); // exit 1: no such window
 });
 
@@ -270,5 +287,5 @@ Deno.test("gui: the YubiKey OATH password in a real zenity password dialog", asy
   parseCredentialOutput(result.stdout);
   assert.ok(!Deno.readTextFileSync(`${dir}/argv`).includes(password));
   assert.ok(!result.stderr.includes(password));
-  assert.deepEqual(processesOn(x.display, world.sandbox.home), []);
+  await assertNoneLeft(x.display, world.sandbox.home);
 });

@@ -145,7 +145,7 @@ Deno.test("mfa session: a cached session STS no longer accepts is replaced", asy
     new GetSessionTokenCommand({
       DurationSeconds: 43200,
       SerialNumber: TEST_USER.mfaSerial,
-      TokenCode: totpSync(TEST_USER.totpSecret, Date.now() - 30_000),
+      TokenCode: totpSync(TEST_USER.totpSecret, world.now() - 30_000),
     }),
   );
   sts.destroy();

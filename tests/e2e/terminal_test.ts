@@ -23,7 +23,7 @@ Deno.test("terminal: the AWS CLI runs us, the prompt shows in the terminal, a ty
   term.type("000000");
   term.key("Enter");
   await waitFor("the re-prompt", () => /rejected that code[^]*Enter MFA code:/.test(term.screen()));
-  term.type(totpSync(TEST_USER.totpSecret));
+  term.type(totpSync(TEST_USER.totpSecret, world.now()));
   term.key("Enter");
   const screen = await waitFor("the result", () => {
     const text = term.screen();

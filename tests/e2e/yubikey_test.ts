@@ -10,6 +10,7 @@ import {
   parseCredentialOutput,
   runCli,
   type Sandbox,
+  standardConfig,
   TEST_USER,
   TOTP_COMMAND,
 } from "../support/harness.ts";
@@ -41,6 +42,7 @@ function fakeYkman(
   const script = [
     "#!/bin/sh",
     `d='${dir}'`,
+    `echo $$ > "$d/pid"`,
     `for a in "$@"; do printf '%s\\n' "$a"; done >> "$d/argv"`,
     `echo '--' >> "$d/argv"`,
     `IFS= read -r line || line=''`,
@@ -121,7 +123,7 @@ Deno.test("yubikey: vegas_yubikey_serial and vegas_yubikey_label, ykman from veg
 
 Deno.test("yubikey: a touch-required account says so while ykman waits", async () => {
   await using world = await makeWorld();
-  fakeYkman(world.sandbox, { touchMs: 1500 });
+  fakeYkman(world.sandbox, { touchMs: 300 });
   const result = await runCli(world.sandbox, ASSUME);
   assert.equal(result.code, 0, result.stderr);
   assert.match(
@@ -190,8 +192,15 @@ Deno.test("yubikey: the OATH account is missing", async () => {
 });
 
 Deno.test("yubikey: a failing ykman lets the other inputs answer", async () => {
-  await using world = await makeWorld({ source: `vegas_mfa_process = sleep 1; ${TOTP_COMMAND}` });
-  fakeYkman(world.sandbox, { fail: "Error: No YubiKey detected!" });
+  await using world = await makeWorld();
+  const ykman = fakeYkman(world.sandbox, { fail: "Error: No YubiKey detected!" });
+  // The process input answers once ykman has failed (exited, and reaped by the program), however
+  // slow the machine.
+  const ykmanGone = `until [ -f '${ykman.dir}/pid' ] && ! kill -0 "$(cat '${ykman.dir}/pid')" ` +
+    `2>/dev/null; do sleep 0.02; done`;
+  world.sandbox.writeConfig(
+    standardConfig({ source: `vegas_mfa_process = ${ykmanGone}; ${TOTP_COMMAND}` }),
+  );
   const result = await runCli(world.sandbox, [...ASSUME, "--verbose"]);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stderr, /MFA input yubikey gave no code: No YubiKey detected/);

@@ -4,6 +4,7 @@
  * @module
  */
 import denoJson from "../../deno.json" with { type: "json" };
+import { CLOCK_OFFSET_ENV } from "./totp.ts";
 
 /** Absolute path of the repository root (with a trailing slash). */
 export const REPO = new URL("../../", import.meta.url).pathname;
@@ -100,9 +101,13 @@ export function makeSandbox(): Sandbox {
   };
 }
 
-/** A shell command that prints the current TOTP code of `TOTP_SECRET` (a generator input). */
+/**
+ * A shell command that prints the current TOTP code of `TOTP_SECRET` (a generator input), on the
+ * test clock of the world it runs in.
+ */
 export const TOTP_COMMAND =
-  `'${Deno.execPath()}' run -q --allow-env=TOTP_SECRET '${REPO}tests/support/totp.ts'`;
+  `'${Deno.execPath()}' run -q --allow-env=TOTP_SECRET,${CLOCK_OFFSET_ENV} ` +
+  `'${REPO}tests/support/totp.ts'`;
 
 /** The usual source profile and one role profile named `singer`. */
 export function standardConfig(

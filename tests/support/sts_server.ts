@@ -6,6 +6,10 @@
  * XML shapes and error codes as the real service. Faults (HTTP errors, delays, connection resets)
  * can be queued to exercise retry logic.
  *
+ * Its clock is the real one plus {@link StsEmulator.clockOffsetMs}, so a test moves to the next TOTP
+ * window, or past a credential's expiry, without waiting (tests/support/totp.ts passes the same
+ * offset to code generators and to the program).
+ *
  * Standalone: `deno run -A tests/support/sts_server.ts --config FILE.json [--verbose]` prints
  * `{"url":"http://127.0.0.1:PORT","port":PORT}` on stdout and serves until SIGINT/SIGTERM. The
  * JSON file holds the options of {@link startStsEmulator}. While it runs, these unsigned helper
@@ -13,7 +17,8 @@
  *
  * - `GET /_emulator/calls` → `StsCall[]` as JSON; `DELETE /_emulator/calls` clears them.
  * - `POST /_emulator/faults` with a JSON array of {@link Fault} → queued like `injectFaults`.
- * - `POST /_emulator/settings` with `{"issueLifetimeSeconds": N | null}`.
+ * - `POST /_emulator/settings` with `{"issueLifetimeSeconds": N | null}` and/or
+ *   `{"clockOffsetMs": N}`.
  * - `POST /_emulator/expire` → every issued temporary credential expires now.
  *
  * @module
@@ -81,7 +86,7 @@ export interface StsCall {
   status: number;
   /** Form and query parameters; `TokenCode` is replaced by `"******"`. */
   params: Record<string, string>;
-  /** When the request arrived (ISO 8601). */
+  /** When the request was answered, on the emulator's clock (ISO 8601). */
   time: string;
 }
 
@@ -97,6 +102,8 @@ export interface StsEmulatorOptions {
   hostname?: string;
   /** Initial value of {@link StsEmulator.issueLifetimeSeconds}. */
   issueLifetimeSeconds?: number;
+  /** Initial value of {@link StsEmulator.clockOffsetMs} (default 0). */
+  clockOffsetMs?: number;
   /** Called for every recorded call (e.g. to log it). */
   onCall?: (call: StsCall) => void;
 }
@@ -115,6 +122,14 @@ export interface StsEmulator {
   injectFaults(...faults: Fault[]): void;
   /** When set, the lifetime in seconds of issued credentials, regardless of DurationSeconds. */
   issueLifetimeSeconds?: number;
+  /**
+   * Milliseconds the emulator's clock is ahead of the real one. It dates everything: TOTP windows,
+   * issued and expired credentials, the signature time check and {@link StsCall.time}. Only move it
+   * forward (a code is single-use only while its window is within reach of the clock).
+   */
+  clockOffsetMs: number;
+  /** Now on the emulator's clock (epoch milliseconds). */
+  now(): number;
   /** Makes every temporary credential issued so far expired. */
   expireIssuedCredentials(): void;
   /** Stops listening and closes every connection. */
@@ -378,6 +393,8 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
     port: 0,
     calls,
     issueLifetimeSeconds: opts.issueLifetimeSeconds,
+    clockOffsetMs: opts.clockOffsetMs ?? 0,
+    now: () => Date.now() + emu.clockOffsetMs,
     count(action, okOnly = false) {
       return calls.filter((c) => c.action === action && (!okOnly || c.ok)).length;
     },
@@ -385,14 +402,14 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
       faults.push(...f);
     },
     expireIssuedCredentials() {
-      const now = Date.now();
+      const now = emu.now();
       for (const c of temp.values()) c.expiresAtMs = Math.min(c.expiresAtMs, now - 1000);
     },
     close,
   };
 
   function record(call: Omit<StsCall, "time">): void {
-    const full = { ...call, time: new Date().toISOString() };
+    const full = { ...call, time: new Date(emu.now()).toISOString() };
     calls.push(full);
     opts.onCall?.(full);
   }
@@ -471,7 +488,7 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
     if (Number.isNaN(reqMs)) {
       throw new StsError(400, "IncompleteSignature", `Invalid X-Amz-Date '${amzDate}'.`);
     }
-    const now = Date.now();
+    const now = emu.now();
     if (reqMs < now - MAX_SKEW_MS) {
       throw new StsError(
         403,
@@ -588,7 +605,7 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
     if (code === undefined || !user.totpSecret) {
       throw new StsError(403, "AccessDenied", MSG_MFA_CODE);
     }
-    const now = Date.now();
+    const now = emu.now();
     for (const d of [0, -1, 1]) {
       const t = now + d * 30_000;
       if (totpSync(user.totpSecret, t) !== code) continue;
@@ -606,7 +623,7 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
     const cred: TempCredential = {
       secretAccessKey: randomBytes(30).toString("base64"),
       sessionToken: `IQoJb3JpZ2luX2VjE${randomBytes(330).toString("base64")}`,
-      expiresAtMs: Math.floor(Date.now() / 1000) * 1000 + lifetime * 1000,
+      expiresAtMs: Math.floor(emu.now() / 1000) * 1000 + lifetime * 1000,
       principal,
     };
     temp.set(accessKeyId, cred);
@@ -721,6 +738,8 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
     const headers: Record<string, string> = {
       "content-type": contentType,
       "content-length": String(bytes.length),
+      // The SDK corrects its clock from this header after a clock skew error.
+      date: new Date(emu.now()).toUTCString(),
     };
     if (requestId) headers["x-amzn-requestid"] = requestId;
     res.writeHead(status, headers);
@@ -748,7 +767,10 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
         return json(200, { queued: faults.length });
       }
       if (path === "/_emulator/settings" && req.method === "POST") {
-        emu.issueLifetimeSeconds = input?.issueLifetimeSeconds ?? undefined;
+        if (!input || "issueLifetimeSeconds" in input) {
+          emu.issueLifetimeSeconds = input?.issueLifetimeSeconds ?? undefined;
+        }
+        if (typeof input?.clockOffsetMs === "number") emu.clockOffsetMs = input.clockOffsetMs;
         return json(200, {});
       }
       if (path === "/_emulator/expire" && req.method === "POST") {

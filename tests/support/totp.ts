@@ -13,6 +13,11 @@
  * `TOTP_SECRET_FILE` may name the file instead (handy for a fake `ykman` wrapper, whose own
  * arguments start with `-` and are ignored).
  *
+ * The test suite never waits for a real 30-second window: its STS emulator runs on a clock that is
+ * ahead of the real one by a settable offset, and every process that places TOTP windows reads
+ * that offset from {@link CLOCK_OFFSET_ENV} (this generator, fake `ykman`s, and the program itself
+ * when it waits for the next window before retrying a refused generator code).
+ *
  * @module
  */
 
@@ -22,6 +27,17 @@ const BASE32_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 /** Default TOTP time step in seconds. */
 export const DEFAULT_STEP_SECONDS = 30;
+
+/**
+ * Test-only environment variable: milliseconds to add to the real clock when placing TOTP windows.
+ * The program reads the same name (`TEST_CLOCK_OFFSET_ENV` in src/refresh.ts).
+ */
+export const CLOCK_OFFSET_ENV = "VEGAS_CREDENTIALS_TEST_CLOCK_OFFSET_MS";
+
+/** Parses a {@link CLOCK_OFFSET_ENV} value; anything but an integer counts as no offset. */
+export function parseClockOffset(value: string | undefined): number {
+  return /^-?\d+$/.test(value ?? "") ? Number(value) : 0;
+}
 
 /**
  * Decodes RFC 4648 base32 (case-insensitive; spaces, dashes and `=` padding are ignored).
@@ -115,6 +131,11 @@ function envIfGranted(name: string): string {
   return state === "granted" ? Deno.env.get(name) ?? "" : "";
 }
 
+/** Now on the test clock: the real time plus {@link CLOCK_OFFSET_ENV} (when readable). */
+export function testClockNow(): number {
+  return Date.now() + parseClockOffset(envIfGranted(CLOCK_OFFSET_ENV));
+}
+
 if (import.meta.main) {
   let secret = envIfGranted("TOTP_SECRET");
   const file = envIfGranted("TOTP_SECRET_FILE") ||
@@ -125,5 +146,5 @@ if (import.meta.main) {
     console.error("totp: set TOTP_SECRET or TOTP_SECRET_FILE, or pass a file holding the secret");
     Deno.exit(2);
   }
-  console.log(totpSync(secret));
+  console.log(totpSync(secret, testClockNow()));
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import { startStsEmulator, type StsEmulator } from "./sts_server.ts";
+import { CLOCK_OFFSET_ENV, DEFAULT_STEP_SECONDS, msUntilNextStep } from "./totp.ts";
 import {
   makeSandbox,
   type Sandbox,
@@ -21,10 +22,21 @@ export const ROLES = {
   long: "arn:aws:iam::222222222222:role/LongRole",
 } as const;
 
-/** Sandbox + emulator; dispose to stop both. */
+/**
+ * Sandbox + emulator; dispose to stop both. They share one test clock: the emulator's, whose offset
+ * the sandbox's environment passes on (in {@link CLOCK_OFFSET_ENV}) to the program and to the code
+ * generators it runs. Move the clock only between runs: a running program keeps the offset it was
+ * started with.
+ */
 export interface World extends AsyncDisposable {
   readonly sandbox: Sandbox;
   readonly sts: StsEmulator;
+  /** Now on the world's clock: use it for any TOTP code a test computes or types. */
+  now(): number;
+  /** Moves the clock forward to the start of the next 30-second TOTP window. */
+  nextWindow(): void;
+  /** Moves the clock forward until the current TOTP window ends `ms` from now. */
+  windowEndsIn(ms: number): void;
 }
 
 /** Starts a world. The sandbox's env points the program at the emulator. */
@@ -44,9 +56,21 @@ export async function makeWorld(
   sandbox.env.AWS_ENDPOINT_URL_STS = sts.url;
   sandbox.writeConfig(typeof config === "string" ? config : standardConfig(config));
   sandbox.writeCredentials(standardCredentials());
+  const advance = (ms: number) => {
+    sts.clockOffsetMs += ms;
+    sandbox.env[CLOCK_OFFSET_ENV] = String(sts.clockOffsetMs);
+  };
+  advance(0);
   return {
     sandbox,
     sts,
+    now: () => sts.now(),
+    nextWindow: () => advance(msUntilNextStep(sts.now())),
+    windowEndsIn(ms) {
+      const stepMs = DEFAULT_STEP_SECONDS * 1000;
+      if (ms <= 0 || ms > stepMs) throw new Error(`windowEndsIn(${ms}): not within one window`);
+      advance((msUntilNextStep(sts.now()) - ms + stepMs) % stepMs);
+    },
     async [Symbol.asyncDispose]() {
       await sts.close();
       await sandbox[Symbol.asyncDispose]();
