@@ -115,16 +115,30 @@ export function standardConfig(
 ): string {
   return [
     "[default]",
-    `mfa_serial = ${TEST_USER.mfaSerial}`,
-    extra.source ?? "",
+    ...withOverrides([`mfa_serial = ${TEST_USER.mfaSerial}`], extra.source),
     "",
     "[profile singer]",
-    "credential_process = vegas-credentials assume --profile=singer",
-    `vegas_role_arn = ${extra.roleArn ?? TEST_ROLE_ARN}`,
-    "vegas_source_profile = default",
-    extra.target ?? "",
+    ...withOverrides([
+      "credential_process = vegas-credentials assume --profile=singer",
+      `vegas_role_arn = ${extra.roleArn ?? TEST_ROLE_ARN}`,
+      "vegas_source_profile = default",
+    ], extra.target),
     "",
   ].join("\n");
+}
+
+/**
+ * `base` key lines with `extra`'s lines added; a key `extra` sets again replaces the base line (the
+ * AWS CLI refuses a file that has a key twice in one section).
+ */
+function withOverrides(base: string[], extra = ""): string[] {
+  const keyOf = (line: string) => /^\s*([^=:\s]+)\s*[=:]/.exec(line)?.[1]?.toLowerCase();
+  const added = extra.split("\n");
+  // Only the lines before another section's header belong to this section.
+  const header = added.findIndex((line) => line.trimStart().startsWith("["));
+  const own = header < 0 ? added : added.slice(0, header);
+  const replaced = new Set(own.map(keyOf).filter(Boolean));
+  return [...base.filter((line) => !replaced.has(keyOf(line))), ...added];
 }
 
 /** The usual credentials file. */
