@@ -13,6 +13,7 @@ import {
   runsVegas,
 } from "../config/resolve.ts";
 import { sharedFileDisagreements } from "../config/sdk_dialects.ts";
+import { shlexSplit } from "../config/ini.ts";
 import { cacheDir } from "../cache/key.ts";
 import { readEntry } from "../cache/store.ts";
 import type { Ui } from "../ui.ts";
@@ -41,13 +42,21 @@ const ok = (message: string): Finding => ({ severity: "ok", message });
 const problem = (message: string, fix: string): Finding => ({ severity: "problem", message, fix });
 const warning = (message: string, fix: string): Finding => ({ severity: "warning", message, fix });
 
-/** Splits a command line into words, honouring simple single and double quotes. */
+/**
+ * Splits a `credential_process` line into words as botocore does (`shlex.split`); a line it cannot
+ * split gives no words.
+ */
 export function splitCommandLine(line: string): string[] {
-  const words: string[] = [];
-  for (const match of line.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) {
-    words.push(match[1] ?? match[2] ?? match[3]);
+  try {
+    return shlexSplit(line);
+  } catch {
+    return [];
   }
-  return words;
+}
+
+/** `name` as one shell word: quoted when it holds anything but safe characters. */
+function shellWord(name: string): string {
+  return /^[\w@%+=:,./-]+$/.test(name) ? name : `'${name.replaceAll("'", `'"'"'`)}'`;
 }
 
 /** The `--profile` / `-p` value of a `vegas-credentials assume` command line. */
@@ -66,7 +75,7 @@ function credentialProcessFindings(
   target: ReadonlyMap<string, string>,
   env: Env,
 ): Finding[] {
-  const wanted = `credential_process = vegas-credentials assume --profile=${name}`;
+  const wanted = `credential_process = vegas-credentials assume --profile=${shellWord(name)}`;
   const line = target.get("credential_process");
   if (!line) {
     return [

@@ -272,7 +272,8 @@ export function inspectProfile(
 
   const pick = (key: string, name: string): [string | undefined, string] => {
     for (const [profileName, values] of [[profile, target], [sourceName, source]] as const) {
-      if (profileName === undefined || !values?.has(key)) continue;
+      // An empty value counts as unset, so `region =` in a role profile falls back to the source's.
+      if (profileName === undefined || !values?.get(key)) continue;
       origins[name] = originOf(profileName, key);
       return [text(profileName, values, key), profileName];
     }

@@ -93,6 +93,9 @@ Deno.test("doctor: reads the profile of a credential_process line", () => {
   assert.equal(profile("vegas-credentials assume -psinger"), "singer");
   assert.equal(profile(`"/opt/my tools/vegas-credentials" assume -p 'a b'`), "a b");
   assert.equal(profile("vegas-credentials assume"), undefined);
+  // Split as botocore splits credential_process (shlex): quotes are not part of the name.
+  assert.equal(profile("vegas-credentials assume --profile='singer'"), "singer");
+  assert.equal(profile(`vegas-credentials assume --profile="caf\u00e9 x"`), "caf\u00e9 x");
 });
 
 Deno.test("mfa session: which STS errors mean the session is no longer valid", () => {
