@@ -79,11 +79,15 @@ async function tryCommand(
       stderr: "piped",
     }).output();
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return `cannot start '${program}': not found`;
-    if (error instanceof Deno.errors.PermissionDenied) {
-      return `cannot start '${program}': permission denied`;
+    if (error instanceof Deno.errors.NotFound) {
+      return `cannot start the browser '${program}': not found`;
     }
-    return `cannot start '${program}': ${redact((error as Error).message, [url, ...secrets])}`;
+    if (error instanceof Deno.errors.PermissionDenied) {
+      return `cannot start the browser '${program}': permission denied`;
+    }
+    return `cannot start the browser '${program}': ${
+      redact((error as Error).message, [url, ...secrets])
+    }`;
   }
   if (output.success) return undefined;
   const status = output.signal ? `ended by ${output.signal}` : `exit status ${output.code}`;

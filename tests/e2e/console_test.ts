@@ -236,7 +236,7 @@ Deno.test("console: a browser that cannot be started or fails is one line naming
 
   const missing = await runCli(sandbox, ["console", "-p", "singer", "--browser=no-such-browser"]);
   assertOneLineFailure(missing);
-  assert.match(missing.stderr, /cannot start 'no-such-browser': not found/);
+  assert.match(missing.stderr, /cannot start the browser 'no-such-browser': not found/);
 
   // A browser that fails and repeats the URL in its complaint: the URL is cut out.
   const script = `${sandbox.home}/bin/broken-browser`;
@@ -260,7 +260,7 @@ Deno.test("console: a browser that cannot be started or fails is one line naming
   assertOneLineFailure(none);
   assert.match(
     none.stderr,
-    /cannot start 'xdg-open': not found \(choose one with --browser CMD or BROWSER, or use --print\)/,
+    /cannot start the browser 'xdg-open': not found \(choose one with --browser CMD or BROWSER, or use --print\)/,
   );
   assert.equal(world.sts.count("AssumeRole"), 1);
 });
