@@ -108,7 +108,7 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     name: "console",
-    summary: "Open the AWS web console as a role profile's role (no extra MFA when cached)",
+    summary: "Open the AWS web console signed in as a profile's role (no new MFA while cached)",
     usage: "vegas-credentials console --profile=NAME [--service=S | --destination=URL] " +
       "[--region=R] [--print | --browser=CMD]",
     options: {

@@ -8,7 +8,7 @@
  * @module
  */
 import type { Env } from "../config/files.ts";
-import { VegasError } from "../errors.ts";
+import { UsageError, VegasError } from "../errors.ts";
 import { redact } from "./redact.ts";
 
 /** One way to open a URL. */
@@ -41,7 +41,7 @@ export function browserCommands(
 ): BrowserCommand[] {
   if (option !== undefined) {
     const words = splitWords(option);
-    if (!words.length) throw new VegasError("--browser needs a command", { exitCode: 2 });
+    if (!words.length) throw new UsageError("--browser needs a command");
     return [{ words, origin: "--browser" }];
   }
   // `BROWSER` may list several commands, separated like PATH entries (Python's webbrowser rule).
