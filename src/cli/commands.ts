@@ -107,6 +107,59 @@ export const COMMANDS: readonly Command[] = [
         .runExec(context),
   },
   {
+    name: "console",
+    summary: "Open the AWS web console signed in as a profile's role (no new MFA while cached)",
+    usage: "vegas-credentials console --profile=NAME [--service=S | --destination=URL] " +
+      "[--region=R] [--print | --browser=CMD]",
+    options: {
+      ...profileOption,
+      service: {
+        type: "string",
+        value: "S",
+        description: "Open this service's page (ec2, s3, iam…); default: the console home",
+      },
+      destination: {
+        type: "string",
+        value: "URL",
+        description: "Open this console URL instead",
+      },
+      region: {
+        type: "string",
+        value: "R",
+        description: "Console region (default: the profile's, else the partition's)",
+      },
+      print: {
+        type: "boolean",
+        description: "Print the sign-in URL on stdout instead of opening a browser",
+      },
+      browser: {
+        type: "string",
+        value: "CMD",
+        description: "Open it with CMD (%s = the URL; default: $BROWSER, else the system's)",
+      },
+    },
+    details: [
+      "Signs in with the role's credentials from the cache, an MFA session or a new MFA code,",
+      "like assume. Partitions aws, aws-cn and aws-us-gov.",
+      "",
+      "WARNING: the sign-in URL is a bearer secret: for 15 minutes anyone who has it is in the",
+      "console as the role. It is never logged (not even with --verbose); without --print it is",
+      "passed only on the browser's command line. Treat --print output like a password.",
+      "",
+      "The browser command runs without a shell; vegas-credentials waits for it to end.",
+      "",
+      "Examples:",
+      "  vegas-credentials console -p singer",
+      "  vegas-credentials console -p singer --service=cloudwatch --region=eu-west-1",
+      "  vegas-credentials console -p singer --browser='firefox --private-window'",
+    ].join("\n"),
+    run: async (context) =>
+      (await load<typeof import("../commands/console.ts")>(
+        "../commands/console.ts",
+        import.meta.url,
+      )).runConsole(context),
+  },
+  {
     name: "status",
     summary: "List the vegas profiles and what the cache holds for each",
     usage: "vegas-credentials status [--json]",

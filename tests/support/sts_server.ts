@@ -21,6 +21,8 @@
  *   `{"clockOffsetMs": N}`.
  * - `POST /_emulator/expire` → every issued temporary credential expires now.
  *
+ * It also serves the console sign-in (`GET /federation`, console pages): tests/support/federation.ts.
+ *
  * @module
  */
 
@@ -28,6 +30,7 @@ import http from "node:http";
 import { Buffer } from "node:buffer";
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { totpSync } from "./totp.ts";
+import { createFederationEmulator, type FederationEmulator } from "./federation.ts";
 
 /** An IAM user known to the emulator (long-term access key). */
 export interface EmulatorUser {
@@ -134,6 +137,8 @@ export interface StsEmulator {
   expireIssuedCredentials(): void;
   /** Stops listening and closes every connection. */
   close(): Promise<void>;
+  /** The console sign-in (`/federation` and the console pages): tests/support/federation.ts. */
+  federation: FederationEmulator;
 }
 
 const XMLNS = "https://sts.amazonaws.com/doc/2011-06-15/";
@@ -387,6 +392,11 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
   const calls: StsCall[] = [];
   const pendingDelays = new Set<() => void>();
   let closing = false;
+  // Console sign-in: a separate module, sharing only the issued credentials and the clock.
+  const federation = createFederationEmulator({
+    lookup: (accessKeyId) => temp.get(accessKeyId),
+    now: () => emu.now(),
+  });
 
   const emu: StsEmulator = {
     url: "",
@@ -406,6 +416,7 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
       for (const c of temp.values()) c.expiresAtMs = Math.min(c.expiresAtMs, now - 1000);
     },
     close,
+    federation,
   };
 
   function record(call: Omit<StsCall, "time">): void {
@@ -788,6 +799,7 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
     const rawUrl = req.url ?? "/";
     const path = rawUrl.split("?")[0];
     if (path.startsWith("/_emulator/")) return admin(req, res, path, body);
+    if (federation.handle(req, res)) return;
 
     const params: Record<string, string> = {};
     const q = rawUrl.indexOf("?");

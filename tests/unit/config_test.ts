@@ -121,7 +121,10 @@ Deno.test("resolve: endpoint from env, profile and services section", () => {
     SOURCE + TARGET + "sts_regional_endpoints = global\n",
     /sts_regional_endpoints 'global' must be/,
   );
-  fails(SOURCE + TARGET + "endpoint_url = not a url\n", /endpoint_url 'not a url'.* is not an http\(s\) URL/);
+  fails(
+    SOURCE + TARGET + "endpoint_url = not a url\n",
+    /endpoint_url 'not a url'.* is not an http\(s\) URL/,
+  );
 });
 
 Deno.test("resolve: ARNs of every partition and with paths are accepted", () => {
