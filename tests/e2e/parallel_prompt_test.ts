@@ -1,0 +1,144 @@
+/**
+ * Parallel callers share one prompt, in real terminals (tmux): a second AWS CLI command says that it
+ * waits, and processes started together as Terraform starts them (one foreground process group)
+ * all end with the one prompt's outcome — cancel or timeout — instead of prompting in turn.
+ */
+import assert from "node:assert/strict";
+import { TEST_USER } from "../support/harness.ts";
+import { awsCli, makeWorld, waitFor, type World } from "../support/world.ts";
+import { openTerminal, type Terminal } from "../support/tmux.ts";
+import { totpSync } from "../support/totp.ts";
+
+const WAITING = "Waiting for another vegas-credentials prompt";
+
+function count(text: string, needle: string): number {
+  return text.split(needle).length - 1;
+}
+
+function callerIdentityScript(world: World): string {
+  return `${awsCli()} sts get-caller-identity --profile singer --region us-east-1 ` +
+    `--endpoint-url ${world.sts.url} --output text --query Arn`;
+}
+
+Deno.test("parallel: a second aws command shows on its terminal that it waits for the first prompt", async () => {
+  await using world = await makeWorld({ target: "role_session_name = pane" });
+  using first = openTerminal(world.sandbox, callerIdentityScript(world));
+  await waitFor("the first prompt", () => first.screen().includes("Enter MFA code:"));
+  using second = openTerminal(world.sandbox, callerIdentityScript(world));
+  // The AWS CLI swallows stderr: the line must be on the terminal.
+  await waitFor("the waiting line", () => second.screen().includes(WAITING), 15_000);
+  assert.doesNotMatch(second.screen(), /Enter MFA code:/);
+  first.type(totpSync(TEST_USER.totpSecret));
+  first.key("Enter");
+  for (const term of [first, second]) {
+    const screen = await waitFor("the result", () => {
+      const text = term.screen();
+      return /^EXIT=\d+$/m.test(text) ? text : undefined;
+    });
+    assert.match(screen, /assumed-role\/SingerRole\/pane/, screen);
+    assert.match(screen, /^EXIT=0$/m);
+  }
+  assert.equal(world.sts.count("AssumeRole"), 1);
+});
+
+/**
+ * Five `assume` runs started at once from one shell (one foreground process group, as Terraform
+ * starts them); each one's stderr and exit code go to files.
+ */
+function startFive(world: World): { term: Terminal; results(): string[][] | undefined } {
+  const dir = world.sandbox.home;
+  const term = openTerminal(
+    world.sandbox,
+    [
+      `for i in 1 2 3 4 5; do`,
+      `  ( vegas-credentials assume --profile=singer > /dev/null 2> '${dir}/err'$i`,
+      `    echo $? > '${dir}/code'$i.tmp && mv '${dir}/code'$i.tmp '${dir}/code'$i ) &`,
+      `done`,
+      `wait`,
+    ].join("\n"),
+  );
+  const read = (name: string) => {
+    try {
+      return Deno.readTextFileSync(`${dir}/${name}`);
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    term,
+    /** [code, stderr] of each run, once all five have ended. */
+    results() {
+      const done = [1, 2, 3, 4, 5].map((i) => [read(`code${i}`), read(`err${i}`)]);
+      return done.every(([code]) => code !== undefined) ? done as string[][] : undefined;
+    },
+  };
+}
+
+/** Waits until one run prompts and the four others wait for it (on the terminal or stderr). */
+async function onePromptFourWaiting(world: World, term: Terminal) {
+  await waitFor("one prompt and four waiting runs", () => {
+    let waiting = count(term.screen(), WAITING);
+    for (let i = 1; i <= 5; i++) {
+      try {
+        waiting += count(Deno.readTextFileSync(`${world.sandbox.home}/err${i}`), WAITING);
+      } catch { /* not created yet */ }
+    }
+    return term.screen().includes("Enter MFA code:") && waiting >= 4;
+  });
+}
+
+/** Polls fast, for measuring how long the ends take. */
+async function poll<T>(check: () => T | undefined, timeoutMs: number): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = check();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return undefined;
+}
+
+Deno.test("parallel: one Ctrl-D at the one prompt ends all five runs within 2 s", async () => {
+  await using world = await makeWorld();
+  const five = startFive(world);
+  using term = five.term;
+  await onePromptFourWaiting(world, term);
+  term.key("C-d");
+  const start = Date.now();
+  const results = await poll(() => five.results(), 5_000);
+  const elapsed = Date.now() - start;
+  assert.ok(results, `not every run ended within 5 s:\n${term.screen()}`);
+  assert.ok(elapsed < 2_000, `the runs took ${elapsed} ms to end`);
+  for (const [code, stderr] of results) {
+    assert.equal(code.trim(), "1");
+    assert.equal(stderr, "vegas-credentials: MFA prompt cancelled by user (terminal)\n");
+  }
+  assert.equal(count(term.screen(), "Enter MFA code:"), 1, term.screen());
+  assert.equal(world.sts.calls.length, 0);
+});
+
+Deno.test("parallel: the one prompt timing out ends all five runs with its message", async () => {
+  await using world = await makeWorld({ target: "vegas_mfa_timeout = 5" });
+  const five = startFive(world);
+  using term = five.term;
+  await onePromptFourWaiting(world, term);
+  const first = await poll(() => {
+    for (let i = 1; i <= 5; i++) {
+      try {
+        Deno.statSync(`${world.sandbox.home}/code${i}`);
+        return Date.now();
+      } catch { /* not yet */ }
+    }
+  }, 15_000);
+  assert.ok(first, "the prompt did not time out");
+  const results = await poll(() => five.results(), 5_000);
+  const elapsed = Date.now() - first;
+  assert.ok(results, `not every run ended:\n${term.screen()}`);
+  assert.ok(elapsed < 2_000, `the others took ${elapsed} ms to end after the first`);
+  for (const [code, stderr] of results) {
+    assert.equal(code.trim(), "1");
+    assert.match(stderr, /^vegas-credentials: no MFA code within 5 s for profile 'singer'/);
+    assert.equal(stderr.split("\n").length, 2, stderr); // one line
+  }
+  assert.equal(count(term.screen(), "Enter MFA code:"), 1, term.screen());
+});
