@@ -43,7 +43,8 @@ Deno.test("parallel: a second aws command shows on its terminal that it waits fo
 
 /**
  * Five `assume` runs started at once from one shell (one foreground process group, as Terraform
- * starts them); each one's stderr and exit code go to files.
+ * starts them); each one's stderr and exit code go to files. With --verbose, so that the waiting
+ * runs say that they wait (without it they keep quiet: the prompt is on their own terminal).
  */
 function startFive(world: World): { term: Terminal; results(): string[][] | undefined } {
   const dir = world.sandbox.home;
@@ -51,7 +52,7 @@ function startFive(world: World): { term: Terminal; results(): string[][] | unde
     world.sandbox,
     [
       `for i in 1 2 3 4 5; do`,
-      `  ( vegas-credentials assume --profile=singer > /dev/null 2> '${dir}/err'$i`,
+      `  ( vegas-credentials assume --profile=singer --verbose > /dev/null 2> '${dir}/err'$i`,
       `    echo $? > '${dir}/code'$i.tmp && mv '${dir}/code'$i.tmp '${dir}/code'$i ) &`,
       `done`,
       `wait`,
@@ -74,7 +75,7 @@ function startFive(world: World): { term: Terminal; results(): string[][] | unde
   };
 }
 
-/** Waits until one run prompts and the four others wait for it (on the terminal or stderr). */
+/** Waits until one run prompts and the four others wait for it (said on the terminal or stderr). */
 async function onePromptFourWaiting(world: World, term: Terminal) {
   await waitFor("one prompt and four waiting runs", () => {
     let waiting = count(term.screen(), WAITING);

@@ -43,7 +43,10 @@ Deno.test("sts: a hung STS fails within 20 s with one line, after a progress lin
   assert.match(screen, /^EXIT=1$/m);
   assert.ok(elapsed < 23_000, `took ${elapsed} ms`);
   const stderr = Deno.readTextFileSync(err);
-  assert.match(stderr, /^vegas-credentials: AssumeRole of .* failed: no answer from http:\/\/127\.0\.0\.1:\d+ within 20 s\n$/);
+  assert.match(
+    stderr,
+    /^vegas-credentials: AssumeRole of .* failed: no answer from http:\/\/127\.0\.0\.1:\d+ within 20 s\n$/,
+  );
   assert.doesNotMatch(screen + stderr, /@smithy|\[WARN\]|requestTimeout/);
   assert.equal(Deno.readTextFileSync(`${world.sandbox.home}/out`), "");
   assert.deepEqual(cachedFiles(world.sandbox.cacheDir), []);
