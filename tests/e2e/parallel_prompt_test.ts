@@ -46,12 +46,16 @@ Deno.test("parallel: a second aws command shows on its terminal that it waits fo
  * starts them); each one's stderr and exit code go to files. With --verbose, so that the waiting
  * runs say that they wait (without it they keep quiet: the prompt is on their own terminal).
  */
-function startFive(world: World): { term: Terminal; results(): string[][] | undefined } {
+function startFive(
+  world: World,
+  runs = 5,
+): { term: Terminal; results(): string[][] | undefined } {
   const dir = world.sandbox.home;
+  const numbers = Array.from({ length: runs }, (_, i) => i + 1);
   const term = openTerminal(
     world.sandbox,
     [
-      `for i in 1 2 3 4 5; do`,
+      `for i in ${numbers.join(" ")}; do`,
       `  ( vegas-credentials assume --profile=singer --verbose > /dev/null 2> '${dir}/err'$i`,
       `    echo $? > '${dir}/code'$i.tmp && mv '${dir}/code'$i.tmp '${dir}/code'$i ) &`,
       `done`,
@@ -69,22 +73,22 @@ function startFive(world: World): { term: Terminal; results(): string[][] | unde
     term,
     /** [code, stderr] of each run, once all five have ended. */
     results() {
-      const done = [1, 2, 3, 4, 5].map((i) => [read(`code${i}`), read(`err${i}`)]);
+      const done = numbers.map((i) => [read(`code${i}`), read(`err${i}`)]);
       return done.every(([code]) => code !== undefined) ? done as string[][] : undefined;
     },
   };
 }
 
-/** Waits until one run prompts and the four others wait for it (said on the terminal or stderr). */
-async function onePromptFourWaiting(world: World, term: Terminal) {
-  await waitFor("one prompt and four waiting runs", () => {
+/** Waits until one run prompts and the others wait for it (said on the terminal or stderr). */
+async function onePromptFourWaiting(world: World, term: Terminal, runs = 5) {
+  await waitFor("one prompt and the other runs waiting", () => {
     let waiting = count(term.screen(), WAITING);
-    for (let i = 1; i <= 5; i++) {
+    for (let i = 1; i <= runs; i++) {
       try {
         waiting += count(Deno.readTextFileSync(`${world.sandbox.home}/err${i}`), WAITING);
       } catch { /* not created yet */ }
     }
-    return term.screen().includes("Enter MFA code:") && waiting >= 4;
+    return term.screen().includes("Enter MFA code:") && waiting >= runs - 1;
   });
 }
 
@@ -142,4 +146,59 @@ Deno.test("parallel: the one prompt timing out ends all five runs with its messa
     assert.equal(stderr.split("\n").length, 2, stderr); // one line
   }
   assert.equal(count(term.screen(), "Enter MFA code:"), 1, term.screen());
+});
+
+Deno.test("parallel: three rejected codes at the one prompt end the waiting run too", async () => {
+  await using world = await makeWorld();
+  const two = startFive(world, 2);
+  using term = two.term;
+  await onePromptFourWaiting(world, term, 2);
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    await waitFor(`prompt ${attempt}`, () => count(term.screen(), "Enter MFA code:") === attempt);
+    term.type("000000");
+    term.key("Enter");
+  }
+  const results = await poll(() => two.results(), 10_000);
+  assert.ok(results, `not every run ended:\n${term.screen()}`);
+  for (const [code, stderr] of results) {
+    assert.equal(code.trim(), "1");
+    assert.match(
+      stderr,
+      /^vegas-credentials: AssumeRole of .* failed: AccessDenied: MultiFactorAuthentication failed with invalid MFA one time pass code\.\n$/,
+    );
+  }
+  assert.equal(count(term.screen(), "Enter MFA code:"), 3, term.screen());
+  assert.equal(world.sts.count("AssumeRole"), 3);
+});
+
+Deno.test("parallel: Ctrl-C at the prompt ends a run waiting in another terminal", async () => {
+  await using world = await makeWorld();
+  using first = openTerminal(
+    world.sandbox,
+    `trap : INT\nvegas-credentials assume --profile=singer >/dev/null`,
+  );
+  await waitFor("the first prompt", () => first.screen().includes("Enter MFA code:"));
+  using second = openTerminal(
+    world.sandbox,
+    `vegas-credentials assume --profile=singer >/dev/null`,
+  );
+  await waitFor("the waiting line", () => second.screen().includes(WAITING));
+  first.key("C-c");
+  const start = Date.now();
+  const screen = await poll(() => {
+    const text = second.screen();
+    return /^EXIT=\d+$/m.test(text) ? text : undefined;
+  }, 5_000);
+  assert.ok(screen, `the waiting run did not end:\n${second.screen()}`);
+  assert.ok(Date.now() - start < 2_000, `it took ${Date.now() - start} ms`);
+  assert.match(screen, /^vegas-credentials: MFA prompt cancelled by user \(Ctrl-C\)$/m, screen);
+  assert.match(screen, /^EXIT=1$/m);
+  assert.doesNotMatch(screen, /Enter MFA code:/);
+  assert.match(
+    await waitFor("the first run's end", () => {
+      const text = first.screen();
+      return /^EXIT=\d+$/m.test(text) ? text : undefined;
+    }),
+    /^EXIT=130$/m,
+  );
 });
