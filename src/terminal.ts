@@ -8,6 +8,7 @@
  * next (`exec`'s command) instead of an abandoned read of ours.
  * @module
  */
+import { constants, openSync, readSync } from "node:fs";
 import { onInterrupt } from "./interrupt.ts";
 
 /** A place to show prompts and read answers. */
@@ -269,14 +270,11 @@ class LineConsole implements Console {
   }
 }
 
-/** Node's fs, loaded only when a prompt opens (its import costs start-up time every CLI run). */
-const NODE_FS = "node:fs";
-
 /**
  * Opens the controlling terminal; falls back to stdin/stderr when stdin is a terminal; resolves
  * undefined when there is no way to ask the user anything.
  */
-export async function openConsole(): Promise<Console | undefined> {
+export function openConsole(): Console | undefined {
   try {
     if (Deno.build.os === "windows") {
       const input = Deno.openSync("CONIN$", { read: true, write: true });
@@ -284,10 +282,10 @@ export async function openConsole(): Promise<Console | undefined> {
       return new LineConsole(rawCapable(input), output, false);
     }
     const tty = Deno.openSync("/dev/tty", { read: true, write: true });
-    const fs: typeof import("node:fs") = await import(NODE_FS);
     try {
-      const input = fs.openSync("/dev/tty", fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-      return new TtyConsole(tty, input, (fd, buffer) => fs.readSync(fd, buffer));
+      // Deno's own files cannot be non-blocking; node:fs passes O_NONBLOCK through.
+      const input = openSync("/dev/tty", constants.O_RDONLY | constants.O_NONBLOCK);
+      return new TtyConsole(tty, input, (fd, buffer) => readSync(fd, buffer));
     } catch {
       return new LineConsole(rawCapable(tty), tty, false);
     }
