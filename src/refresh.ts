@@ -9,9 +9,8 @@ import type { ResolvedProfile, SourceKeys } from "./config/resolve.ts";
 import { CHAIN_ENV } from "./config/resolve.ts";
 import type { Env } from "./config/files.ts";
 import type { Ui } from "./ui.ts";
-import { VegasError } from "./errors.ts";
 import { raceInputs, selectInputs } from "./mfa/race.ts";
-import type { MfaRequest } from "./mfa/types.ts";
+import { MfaFailed, type MfaRequest } from "./mfa/types.ts";
 import { defaultSessionName } from "./session_name.ts";
 
 /** A person gets this many tries at typing a code. */
@@ -73,11 +72,13 @@ export async function withMfaCode(
       return await call(answer.code);
     } catch (error) {
       if (!(error instanceof MfaCodeRejected)) throw error;
+      // The last rejection ends the prompt for every process waiting on this MFA device too.
+      const rejected = () => new MfaFailed(error.message, "rejected", { cause: error });
       if (answer.input.generator) {
-        if (generatorRetried) throw error;
+        if (generatorRetried) throw rejected();
         generatorRetried = true;
         const wait = msUntilNextWindow(totpNow(env));
-        if (Date.now() + wait > deadline) throw error;
+        if (Date.now() + wait > deadline) throw rejected();
         ui.info(
           `STS rejected the code from ${answer.input.name}; trying again in the next ` +
             `30-second window (${Math.ceil(wait / 1000)} s)`,
@@ -85,12 +86,16 @@ export async function withMfaCode(
         await new Promise((resolve) => setTimeout(resolve, wait));
         retryReason = undefined;
       } else {
-        if (attempt >= MAX_ATTEMPTS) throw error;
+        if (attempt >= MAX_ATTEMPTS) throw rejected();
         retryReason = `STS rejected that code (wrong, expired or already used). ` +
           `Attempt ${attempt + 1} of ${MAX_ATTEMPTS}.`;
       }
       if (Date.now() >= deadline) {
-        throw new VegasError(`no accepted MFA code within ${profile.mfaTimeoutSeconds} s`);
+        throw new MfaFailed(
+          `no accepted MFA code within ${profile.mfaTimeoutSeconds} s for profile ` +
+            `'${profile.profile}'`,
+          "timeout",
+        );
       }
     }
   }
@@ -111,6 +116,6 @@ export async function assumeRoleWithMfa(
     return assumeRole(profile, sessionName, keys, {
       serialNumber: profile.mfaSerial,
       tokenCode: code,
-    });
+    }, (text) => ui.info(text));
   });
 }

@@ -1,8 +1,15 @@
 /**
  * The user's terminal, for prompts: the controlling terminal (`/dev/tty`, `CONIN$`/`CONOUT$` on
  * Windows) rather than stdin/stderr, because the AWS CLI captures stderr and CDK gives no stdin.
+ *
+ * On Unix the terminal is read without ever leaving a read pending: in non-canonical mode (signals
+ * such as Ctrl-C still work) through a second, non-blocking descriptor, polled. So when another MFA
+ * input answers, the prompt stops at once, and the next line the user types reaches whatever runs
+ * next (`exec`'s command) instead of an abandoned read of ours.
  * @module
  */
+import { constants, openSync, readSync } from "node:fs";
+import { onInterrupt } from "./interrupt.ts";
 
 /** A place to show prompts and read answers. */
 export interface Console {
@@ -10,27 +17,190 @@ export interface Console {
   readonly isStdio: boolean;
   /** Writes text as is. */
   write(text: string): void;
+  /** Shows a message on a line of its own; an open prompt line is shown again below it. */
+  notice(text: string): void;
   /**
-   * Reads one line, without echo when `hidden`. Resolves undefined on end of input or when `signal`
-   * aborts; rejects with {@link ConsoleInterrupt} on Ctrl-C in hidden mode. Type-ahead is discarded.
+   * Reads one line, without echo when `hidden`. Resolves undefined on end of input (Ctrl-D on an
+   * empty line) or when `signal` aborts; then the prompt line is ended, with the abort reason as a
+   * note when it is a string (`answered by YubiKey`). Type-ahead is discarded.
    */
   readLine(signal: AbortSignal, options?: { hidden?: boolean }): Promise<string | undefined>;
 }
 
-/** Ctrl-C pressed while reading hidden input (the terminal is in raw mode then). */
+/**
+ * Ctrl-C while reading hidden input from the stdin fallback (raw mode there turns signals off).
+ * On the controlling terminal Ctrl-C stays a SIGINT, which src/interrupt.ts handles.
+ */
 export class ConsoleInterrupt extends Error {}
+
+const encoder = new TextEncoder();
+
+function writeAll(file: { writeSync(data: Uint8Array): number }, text: string) {
+  const data = encoder.encode(text);
+  for (let offset = 0; offset < data.length;) offset += file.writeSync(data.subarray(offset));
+}
+
+/** The note that closes an abandoned prompt line. */
+function abortNote(signal: AbortSignal): string {
+  return typeof signal.reason === "string" ? `(${signal.reason})` : "";
+}
+
+/** What an answer typed so far does with one more character. */
+type Step = "more" | "enter" | "eof";
+
+/** The line editing both consoles share: backspace, Ctrl-U, Enter, Ctrl-D on an empty line. */
+class LineEditor {
+  text = "";
+  #escape = false;
+
+  /** Applies `char`; returns what to echo (nothing when hidden) and whether the line is done. */
+  feed(char: string, hidden: boolean): { echo: string; step: Step } {
+    if (this.#escape) {
+      // The rest of an escape sequence (arrow keys …): ignored up to its final byte.
+      if (char !== "[" && char >= "@" && char <= "~") this.#escape = false;
+      return { echo: "", step: "more" };
+    }
+    if (char === "\r" || char === "\n") return { echo: "", step: "enter" };
+    if (char === "\x04") return { echo: "", step: this.text === "" ? "eof" : "more" };
+    if (char === "\x1b") {
+      this.#escape = true;
+      return { echo: "", step: "more" };
+    }
+    if (char === "\x7f" || char === "\b") {
+      if (!this.text) return { echo: "", step: "more" };
+      this.text = [...this.text].slice(0, -1).join("");
+      return { echo: hidden ? "" : "\b \b", step: "more" };
+    }
+    if (char === "\x15") {
+      const erase = hidden ? "" : "\b \b".repeat([...this.text].length);
+      this.text = "";
+      return { echo: erase, step: "more" };
+    }
+    if (char < " ") return { echo: "", step: "more" };
+    this.text += char;
+    return { echo: hidden ? "" : char, step: "more" };
+  }
+}
+
+/**
+ * The controlling terminal on Unix. Writes go through a blocking descriptor (which also sets the
+ * terminal mode); reads through a non-blocking one, so stopping is immediate and leaves nothing
+ * behind.
+ */
+class TtyConsole implements Console {
+  readonly isStdio = false;
+  #tty: Deno.FsFile;
+  #input: number;
+  #readSync: (fd: number, buffer: Uint8Array) => number;
+  /** The unterminated line on screen (prompt and echoed answer), to redraw after a notice. */
+  #open = "";
+
+  constructor(tty: Deno.FsFile, input: number, readSync: (fd: number, b: Uint8Array) => number) {
+    this.#tty = tty;
+    this.#input = input;
+    this.#readSync = readSync;
+  }
+
+  write(text: string): void {
+    writeAll(this.#tty, text);
+    const end = text.lastIndexOf("\n");
+    this.#open = end < 0 ? this.#open + text : text.slice(end + 1);
+  }
+
+  notice(text: string): void {
+    if (!this.#open) return this.write(`${text}\n`);
+    writeAll(this.#tty, `\r\x1b[K${text}\n${this.#open}`);
+  }
+
+  /** Bytes typed so far; undefined when none are waiting; null at end of input. */
+  #available(): Uint8Array | undefined | null {
+    const buffer = new Uint8Array(256);
+    try {
+      const n = this.#readSync(this.#input, buffer);
+      return n === 0 ? null : buffer.subarray(0, n);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === "EAGAIN" || code === "EWOULDBLOCK" || code === "EINTR") return undefined;
+      return null; // EIO: the terminal is gone
+    }
+  }
+
+  readLine(signal: AbortSignal, options: { hidden?: boolean } = {}): Promise<string | undefined> {
+    if (signal.aborted) return Promise.resolve(undefined);
+    const hidden = options.hidden === true;
+    // Non-canonical without echo: we read each key as it comes and echo it ourselves. Ctrl-C and
+    // Ctrl-Z keep their meaning (signals to the whole foreground process group).
+    this.#tty.setRaw(true, { cbreak: true });
+    while (this.#available()) { /* discard type-ahead */ }
+    const editor = new LineEditor();
+    const decoder = new TextDecoder();
+    return new Promise((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let done = false;
+      const finish = (value: string | undefined, ending: string) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        interrupt[Symbol.dispose]();
+        this.#restore();
+        this.write(ending);
+        resolve(value);
+      };
+      const onAbort = () => {
+        // Erase what was typed (it is no answer any more) and say why the prompt ended.
+        const erase = hidden ? "" : "\b \b".repeat([...editor.text].length);
+        finish(undefined, `${erase}${abortNote(signal)}\n`);
+      };
+      const interrupt = onInterrupt(() => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        this.#restore();
+        this.write("\n");
+      });
+      signal.addEventListener("abort", onAbort, { once: true });
+      const poll = () => {
+        while (!done) {
+          const bytes = this.#available();
+          if (bytes === undefined) {
+            timer = setTimeout(poll, 25);
+            return;
+          }
+          if (bytes === null) return finish(editor.text || undefined, "\n");
+          for (const char of decoder.decode(bytes, { stream: true })) {
+            const { echo, step } = editor.feed(char, hidden);
+            if (echo) this.write(echo);
+            if (step === "enter") return finish(editor.text, "\n");
+            if (step === "eof") return finish(undefined, "\n");
+          }
+        }
+      };
+      poll();
+    });
+  }
+
+  #restore() {
+    try {
+      this.#tty.setRaw(false);
+    } catch { /* the terminal is gone */ }
+  }
+}
 
 interface Reader {
   read(buffer: Uint8Array): Promise<number | null>;
   setRaw?(mode: boolean): void;
 }
 
-/** One outstanding read at a time feeds every readLine, so an abandoned prompt never eats a line. */
+/**
+ * The fallback where the terminal cannot be polled (Windows, or only stdin is a terminal): one
+ * outstanding blocking read at a time feeds every readLine. A read abandoned when another input
+ * answers stays pending until the next line is typed.
+ */
 class LineConsole implements Console {
   #reader: Reader;
   #writer: { writeSync(data: Uint8Array): number };
   #pending: Promise<string | null> | undefined;
-  #buffer = "";
   readonly isStdio: boolean;
 
   constructor(reader: Reader, writer: { writeSync(data: Uint8Array): number }, isStdio: boolean) {
@@ -40,10 +210,11 @@ class LineConsole implements Console {
   }
 
   write(text: string): void {
-    const data = new TextEncoder().encode(text);
-    for (let offset = 0; offset < data.length;) {
-      offset += this.#writer.writeSync(data.subarray(offset));
-    }
+    writeAll(this.#writer, text);
+  }
+
+  notice(text: string): void {
+    this.write(`${text}\n`);
   }
 
   #next(): Promise<string | null> {
@@ -58,28 +229,38 @@ class LineConsole implements Console {
 
   async readLine(signal: AbortSignal, options: { hidden?: boolean } = {}) {
     if (signal.aborted) return undefined;
-    this.#buffer = "";
+    const editor = new LineEditor();
     const hidden = options.hidden === true && this.#reader.setRaw !== undefined;
     if (hidden) this.#reader.setRaw!(true);
     let onAbort: () => void = () => {};
     const aborted = new Promise<undefined>((resolve) => {
-      onAbort = () => resolve(undefined);
+      onAbort = () => {
+        this.write(`${abortNote(signal)}\n`);
+        resolve(undefined);
+      };
       signal.addEventListener("abort", onAbort, { once: true });
     });
     try {
       while (true) {
         const chunk = await Promise.race([this.#next(), aborted]);
         if (chunk === undefined) return undefined;
-        if (chunk === null) return this.#buffer === "" ? undefined : this.#buffer;
+        if (chunk === null) {
+          if (editor.text !== "") return editor.text;
+          this.write("\n");
+          return undefined;
+        }
         for (const char of chunk) {
-          if (char === "\r" || char === "\n") {
-            if (hidden) this.write("\r\n");
-            return this.#buffer;
-          }
           if (char === "\x03" && hidden) throw new ConsoleInterrupt("interrupted");
-          if (char === "\x04" && hidden) return undefined;
-          if (char === "\x7f" || char === "\b") this.#buffer = this.#buffer.slice(0, -1);
-          else if (char >= " ") this.#buffer += char;
+          // Never echoed here: the terminal echoes itself, or (hidden) nothing is shown.
+          const { step } = editor.feed(char, true);
+          if (step === "enter") {
+            if (hidden) this.write("\r\n");
+            return editor.text;
+          }
+          if (step === "eof" && hidden) {
+            this.write("\r\n");
+            return undefined;
+          }
         }
       }
     } finally {
@@ -90,7 +271,7 @@ class LineConsole implements Console {
 }
 
 /**
- * Opens the controlling terminal; falls back to stdin/stderr when stdin is a terminal; returns
+ * Opens the controlling terminal; falls back to stdin/stderr when stdin is a terminal; resolves
  * undefined when there is no way to ask the user anything.
  */
 export function openConsole(): Console | undefined {
@@ -101,7 +282,13 @@ export function openConsole(): Console | undefined {
       return new LineConsole(rawCapable(input), output, false);
     }
     const tty = Deno.openSync("/dev/tty", { read: true, write: true });
-    return new LineConsole(rawCapable(tty), tty, false);
+    try {
+      // Deno's own files cannot be non-blocking; node:fs passes O_NONBLOCK through.
+      const input = openSync("/dev/tty", constants.O_RDONLY | constants.O_NONBLOCK);
+      return new TtyConsole(tty, input, (fd, buffer) => readSync(fd, buffer));
+    } catch {
+      return new LineConsole(rawCapable(tty), tty, false);
+    }
   } catch {
     // No controlling terminal (a GUI app, a daemon, `setsid`).
   }

@@ -31,11 +31,19 @@ export function optionsFromEnv(env: Env, flags: Partial<UiOptions> = {}): UiOpti
   };
 }
 
-/** Messages to the user. */
+/**
+ * Messages to the user. Everything meant for the person (progress, waiting, prompts' companions,
+ * --verbose) goes to the controlling terminal when there is one — the AWS CLI swallows stderr —
+ * and to stderr only when there is none.
+ */
 export class Ui {
   readonly options: UiOptions;
+  /** The prompt console: null until opened, undefined when there is no terminal. */
   #console: Console | undefined | null = null;
-  #usedConsole = false;
+  #opening: Promise<Console | undefined> | undefined;
+  /** The terminal for messages, opened on first use: null until then, undefined when none. */
+  #terminal: { writeSync(data: Uint8Array): number } | undefined | null = null;
+  #usedTerminal = false;
 
   constructor(options: UiOptions) {
     this.options = options;
@@ -47,27 +55,63 @@ export class Ui {
    */
   async openConsole(): Promise<Console | undefined> {
     if (this.#console === null) {
-      this.#console = (await load<typeof import("./terminal.ts")>("./terminal.ts", import.meta.url))
-        .openConsole();
+      this.#opening ??= load<typeof import("./terminal.ts")>("./terminal.ts", import.meta.url)
+        .then((terminal) => terminal.openConsole());
+      this.#console = await this.#opening;
     }
-    return this.console;
+    return this.#console ?? undefined;
   }
 
   /** The terminal opened by {@link openConsole}; undefined before that or when there is none. */
   get console(): Console | undefined {
-    if (this.#console) this.#usedConsole = true;
     return this.#console ?? undefined;
+  }
+
+  /**
+   * Whether there is a terminal to ask on: the controlling terminal, or a stdin that is one. Known
+   * without opening the prompt console, so `doctor` and `config list` see what `assume` would.
+   */
+  hasTerminal(): boolean {
+    if (this.#console !== null) return this.#console !== undefined;
+    return this.#messageTerminal() !== undefined || Deno.stdin.isTerminal();
+  }
+
+  #messageTerminal() {
+    if (this.#terminal === null) {
+      try {
+        this.#terminal = Deno.openSync(
+          Deno.build.os === "windows" ? "CONOUT$" : "/dev/tty",
+          { write: true },
+        );
+      } catch {
+        this.#terminal = undefined; // no controlling terminal (setsid, a GUI app, a daemon)
+      }
+    }
+    return this.#terminal;
   }
 
   #paint(code: string, text: string, onTerminal: boolean): string {
     return this.options.color && onTerminal ? `\x1b[${code}m${text}\x1b[0m` : text;
   }
 
+  /** Writes a line on the terminal (above an open prompt); false when there is no terminal. */
+  #toTerminal(line: string): boolean {
+    if (this.#console && !this.#console.isStdio) {
+      this.#console.notice(line);
+    } else {
+      const terminal = this.#messageTerminal();
+      if (!terminal) return false;
+      writeAll(terminal, `${line}\n`);
+    }
+    this.#usedTerminal = true;
+    return true;
+  }
+
   #emit(text: string, code: string, icon: string) {
     const prefix = this.options.emoji && icon ? `${icon} ` : "";
-    const console = this.console;
-    if (console) console.write(this.#paint(code, `${prefix}${text}`, true) + "\n");
-    else writeStderr(`vegas-credentials: ${text}\n`);
+    if (!this.#toTerminal(this.#paint(code, `${prefix}${text}`, true))) {
+      writeStderr(`vegas-credentials: ${text}\n`);
+    }
   }
 
   /** Progress the user should see (on the terminal, else stderr). */
@@ -82,23 +126,25 @@ export class Ui {
 
   /**
    * The final failure line: always on stderr (the AWS CLI shows a failing process's stderr), and on
-   * the terminal too when a prompt was shown there and stderr is elsewhere.
+   * the terminal too when messages were shown there and stderr is elsewhere.
    */
   error(text: string): void {
     const stderrIsTerminal = Deno.stderr.isTerminal();
     writeStderr(`vegas-credentials: ${this.#paint("31", text, stderrIsTerminal)}\n`);
-    if (this.#usedConsole && this.#console && !this.#console.isStdio && !stderrIsTerminal) {
-      this.#console.write(this.#paint("31", `vegas-credentials: ${text}`, true) + "\n");
+    if (this.#usedTerminal && !stderrIsTerminal) {
+      this.#toTerminal(this.#paint("31", `vegas-credentials: ${text}`, true));
     }
   }
+}
+
+function writeAll(file: { writeSync(data: Uint8Array): number }, text: string) {
+  const data = new TextEncoder().encode(text);
+  for (let offset = 0; offset < data.length;) offset += file.writeSync(data.subarray(offset));
 }
 
 /** Writes to stderr, ignoring a closed pipe. */
 export function writeStderr(text: string): void {
   try {
-    const data = new TextEncoder().encode(text);
-    for (let offset = 0; offset < data.length;) {
-      offset += Deno.stderr.writeSync(data.subarray(offset));
-    }
+    writeAll(Deno.stderr, text);
   } catch { /* stderr closed: nothing more to do */ }
 }

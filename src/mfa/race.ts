@@ -1,13 +1,15 @@
 /**
  * The MFA race: every available input starts at once, the first valid 6-digit code wins, the others
- * are cancelled at once (their processes killed, dialogs closed, the terminal read abandoned).
+ * are stopped at once (their processes killed, dialogs closed, the terminal prompt closed).
  * @module
  */
 import { VegasError } from "../errors.ts";
+import { onInterrupt } from "../interrupt.ts";
 import { MFA_DRIVERS } from "./registry.ts";
 import {
   MfaCancelled,
   type MfaDriver,
+  MfaFailed,
   type MfaInput,
   MfaInputError,
   type MfaRequest,
@@ -59,9 +61,23 @@ export function selectInputs(
   return inputs;
 }
 
+/** How each input is named in the note that closes the other prompts. */
+const LABELS: Readonly<Record<string, string>> = {
+  process: "vegas_mfa_process",
+  yubikey: "YubiKey",
+  gui: "the GUI dialog",
+  terminal: "the terminal",
+};
+
+function label(input: MfaInput): string {
+  return LABELS[input.name] ?? input.name;
+}
+
 /**
  * Races `inputs` for one code within `timeoutMs`. A cancel from the user ends the race unless the
- * profile lists several inputs in `vegas_mfa_inputs` and another one is still waiting.
+ * profile lists several inputs in `vegas_mfa_inputs` and another one is still waiting. When the
+ * race ends, the other inputs are stopped with a short note as the abort reason (`answered by
+ * YubiKey`), which the terminal prompt shows as it closes its line.
  */
 export async function raceInputs(
   request: MfaRequest,
@@ -72,22 +88,32 @@ export async function raceInputs(
   const failures: string[] = [];
   let pending = inputs.length;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let note = "stopped";
   const explicitChoice = (request.profile.mfaInputs?.length ?? 0) > 1;
+  using _interrupt = onInterrupt((signal) =>
+    signal === "SIGINT" ? "MFA prompt cancelled by user (Ctrl-C)" : undefined
+  );
   try {
     return await new Promise<MfaAnswer>((resolve, reject) => {
       timer = setTimeout(() => {
+        note = "timed out";
         reject(
-          new VegasError(
+          new MfaFailed(
             `no MFA code within ${Math.round(timeoutMs / 1000)} s for profile ` +
               `'${request.profile.profile}' (set vegas_mfa_timeout to wait longer)`,
+            "timeout",
           ),
         );
       }, timeoutMs);
       for (const input of inputs) {
         input.read(request, controller.signal).then(
           (answer) => {
+            if (controller.signal.aborted) return;
             const code = normaliseCode(answer);
-            if (code) return resolve({ code, input });
+            if (code) {
+              note = `answered by ${label(input)}`;
+              return resolve({ code, input });
+            }
             fail(input, new MfaInputError(input.name, "answered something other than 6 digits"));
           },
           (error) => fail(input, error),
@@ -97,7 +123,8 @@ export async function raceInputs(
         if (controller.signal.aborted) return;
         pending--;
         if (error instanceof MfaCancelled && !(explicitChoice && pending > 0)) {
-          reject(new VegasError(`MFA prompt cancelled by user (${input.name})`));
+          note = `cancelled in ${label(input)}`;
+          reject(new MfaFailed(`MFA prompt cancelled by user (${input.name})`, "cancelled"));
           return;
         }
         const message = error instanceof Error ? error.message : String(error);
@@ -114,6 +141,6 @@ export async function raceInputs(
     });
   } finally {
     clearTimeout(timer);
-    controller.abort();
+    controller.abort(note);
   }
 }

@@ -1,7 +1,9 @@
 /**
- * Child processes that an MFA race can cancel: killed with their descendants when the race ends.
+ * Child processes that an MFA race can cancel: killed with their descendants when the race ends,
+ * when a signal ends this program, and — through a watchdog — when this program is killed outright.
  * @module
  */
+import { onInterrupt } from "../interrupt.ts";
 
 /** The outcome of a finished child. */
 export interface ChildResult {
@@ -29,7 +31,10 @@ export class ChildAborted extends Error {
   }
 }
 
-/** Runs `command` with `args`; kills it (and its children) when `options.signal` aborts. */
+/**
+ * Runs `command` with `args`; kills it (and its children) when `options.signal` aborts, or when
+ * SIGINT/SIGTERM/SIGHUP ends this program, or (by a watchdog) after this program was SIGKILLed.
+ */
 export async function runChild(
   command: string,
   args: readonly string[],
@@ -43,8 +48,13 @@ export async function runChild(
     stderr: "piped",
     env: options.env ? { ...options.env } : undefined,
   }).spawn();
+  const watchdog = startWatchdog(child.pid);
   const onAbort = () => killTree(child.pid);
   options.signal.addEventListener("abort", onAbort, { once: true });
+  using _interrupt = onInterrupt(() => {
+    killTree(child.pid);
+    watchdog?.kill();
+  });
   try {
     if (options.stdin !== undefined) {
       const writer = child.stdin.getWriter();
@@ -60,7 +70,76 @@ export async function runChild(
     return { code: status.code, signal: status.signal, stdout, stderr };
   } finally {
     options.signal.removeEventListener("abort", onAbort);
+    await watchdog?.stop();
   }
+}
+
+/**
+ * Ends the tree of `root` once this program is gone. Its stdin is a pipe from us that nothing is
+ * ever written to: the read returns only when the pipe closes, that is when this program ended —
+ * however it ended, SIGKILL included. When the child ends normally, we kill the watchdog first.
+ */
+const WATCHDOG = `trap '' INT HUP
+read -r _
+table() {
+  if [ -r /proc/self/stat ]; then
+    for f in /proc/[0-9]*/stat; do
+      IFS= read -r s < "$f" || continue
+      p=\${f#/proc/}
+      set -- \${s##*) }
+      echo "\${p%/stat} $2"
+    done
+  else
+    ps -A -o pid= -o ppid=
+  fi
+}
+kill -TERM $(table 2>/dev/null | awk -v root="$1" '
+  { kids[$2] = kids[$2] " " $1 }
+  END {
+    out = root; queue = root
+    while (queue != "") {
+      n = split(queue, q, " "); queue = ""
+      for (i = 1; i <= n; i++) {
+        m = split(kids[q[i]], k, " ")
+        for (j = 1; j <= m; j++) { out = out " " k[j]; queue = queue " " k[j] }
+      }
+    }
+    print out
+  }') 2>/dev/null`;
+
+interface Watchdog {
+  kill(): void;
+  stop(): Promise<void>;
+}
+
+function startWatchdog(root: number): Watchdog | undefined {
+  if (Deno.build.os === "windows") return undefined;
+  let process: Deno.ChildProcess;
+  try {
+    process = new Deno.Command("/bin/sh", {
+      args: ["-c", WATCHDOG, "vegas-credentials-watchdog", String(root)],
+      clearEnv: true,
+      env: { PATH: "/usr/bin:/bin:/usr/sbin:/sbin" },
+      stdin: "piped",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+  } catch {
+    return undefined; // no /bin/sh: the signal handlers still cover everything but SIGKILL
+  }
+  const kill = () => {
+    try {
+      process.kill("SIGKILL");
+    } catch { /* gone already */ }
+  };
+  return {
+    kill,
+    async stop() {
+      kill();
+      await process.status;
+      await process.stdin.close().catch(() => {});
+    },
+  };
 }
 
 async function collect(stream: ReadableStream<Uint8Array>, onText?: (text: string) => void) {

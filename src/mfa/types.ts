@@ -2,6 +2,7 @@
  * The MFA input layer: drivers that can each produce a code, raced by {@link readMfaCode}.
  * @module
  */
+import { VegasError } from "../errors.ts";
 import type { ResolvedProfile } from "../config/resolve.ts";
 import type { Env } from "../config/files.ts";
 import type { Ui } from "../ui.ts";
@@ -28,7 +29,8 @@ export interface MfaInput {
   readonly generator: boolean;
   /**
    * Produces a code. Must stop promptly and clean up (kill processes, close dialogs, restore the
-   * terminal) when `signal` aborts. Throws {@link MfaInputError} when it cannot answer, or
+   * terminal) when `signal` aborts; the abort reason is a short note on why (`answered by
+   * YubiKey`). Throws {@link MfaInputError} when it cannot answer, or
    * {@link MfaCancelled} when the user cancelled.
    */
   read(request: MfaRequest, signal: AbortSignal): Promise<string>;
@@ -54,6 +56,21 @@ export class MfaCancelled extends Error {
   constructor(readonly input: string) {
     super("cancelled by user");
     this.name = "MfaCancelled";
+  }
+}
+
+/** How an MFA prompt ended without an accepted code. */
+export type MfaOutcome = "cancelled" | "timeout" | "rejected";
+
+/**
+ * The MFA prompt ended without an accepted code: cancelled, timed out, or every code rejected. It
+ * concerns the MFA device, not the role, so the processes waiting for the same device end with it
+ * too instead of prompting in turn (src/providers/cached.ts).
+ */
+export class MfaFailed extends VegasError {
+  constructor(message: string, readonly outcome: MfaOutcome, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = "MfaFailed";
   }
 }
 

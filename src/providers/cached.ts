@@ -7,6 +7,9 @@ import { load } from "../lazy.ts";
 import { type Credentials, isFresh } from "../credentials.ts";
 import { type CacheEntryMeta, readEntry, writeEntry } from "../cache/store.ts";
 import type { Ui } from "../ui.ts";
+import type { HeldLock } from "../cache/lock.ts";
+import { onInterrupt } from "../interrupt.ts";
+import { MfaFailed, type MfaOutcome } from "../mfa/types.ts";
 
 /** Where a provider's credentials live in the cache. */
 export interface CacheSlot {
@@ -45,23 +48,38 @@ export interface CachedOptions {
  * Cached credentials when fresh; otherwise takes the lock, looks again (another process may have
  * just fetched them), fetches, and caches. A cache that cannot be written costs a warning, not the
  * credentials.
+ *
+ * The processes waiting on the lock share the holder's result: a success through the cache, a
+ * prompt that ended without a code ({@link MfaFailed}, or Ctrl-C) through the outcome the holder
+ * records in the lock file — each waiter then ends with the holder's message instead of prompting.
  */
 export async function cachedCredentials(options: CachedOptions): Promise<Credentials> {
   const { slot, ui } = options;
   const hit = readFresh(slot, ui);
   if (hit) return hit;
-  let lock: Disposable | undefined;
-  if (options.lockPath) {
+  let lock: HeldLock | undefined;
+  const lockPath = options.lockPath;
+  let sharedOutcome = (): MfaFailed | undefined => undefined;
+  let terminal: number | undefined;
+  if (lockPath) {
     try {
-      const { acquireLock } = await load<typeof import("../cache/lock.ts")>(
+      const locks = await load<typeof import("../cache/lock.ts")>(
         "../cache/lock.ts",
         import.meta.url,
       ); // only on a miss
-      lock = await acquireLock(
-        options.lockPath,
-        options.lockTimeoutMs,
-        () => ui.info("Waiting for another vegas-credentials prompt for the same MFA device…"),
-      );
+      const since = Date.now();
+      sharedOutcome = () => {
+        const outcome = locks.readOutcome(lockPath, since);
+        return outcome && new MfaFailed(outcome.message, outcome.kind as MfaOutcome);
+      };
+      terminal = locks.controllingTerminal();
+      lock = await locks.acquireLock(lockPath, options.lockTimeoutMs, () => {
+        const waiting = "Waiting for another vegas-credentials prompt for the same MFA device…";
+        // On the holder's own terminal its prompt says it all (and this line would land in it).
+        if (terminal !== undefined && locks.holderTerminal(lockPath) === terminal) {
+          ui.debug(`${waiting} (it prompts on this terminal)`);
+        } else ui.info(waiting);
+      }, sharedOutcome);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.PermissionDenied) {
         ui.info(`cache directory unusable, going on without the lock: ${(error as Error).message}`);
@@ -70,10 +88,27 @@ export async function cachedCredentials(options: CachedOptions): Promise<Credent
   }
   try {
     if (lock) {
+      // Even without a noticeable wait: another process may have finished between our first
+      // look and taking the lock.
       const again = readFresh(slot, ui);
       if (again) return again;
+      const outcome = sharedOutcome();
+      if (outcome) throw outcome;
     }
-    const credentials = await options.fetchFresh();
+    lock?.record({ terminal });
+    // Ctrl-C while we hold the lock ends the waiters too (they may be in other terminals).
+    using _interrupt = lock && onInterrupt((signal, message) => {
+      if (signal === "SIGINT") {
+        lock.record({ kind: "cancelled", message: message ?? "interrupted by SIGINT" });
+      }
+    });
+    let credentials: Credentials;
+    try {
+      credentials = await options.fetchFresh();
+    } catch (error) {
+      if (error instanceof MfaFailed) lock?.record({ kind: error.outcome, message: error.message });
+      throw error;
+    }
     try {
       writeEntry(slot.dir, slot.name, {
         ...slot.meta,

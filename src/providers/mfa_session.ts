@@ -80,18 +80,20 @@ export async function mfaSessionCredentials(
     fetchFresh: async () => {
       created = true;
       const sts = load<typeof import("./sts.ts")>("./sts.ts", import.meta.url);
-      ui.info(
-        `Starting an MFA session for source profile '${profile.sourceProfile}' ` +
-          `(${formatDuration(duration)}): no further MFA codes until it ends`,
-      );
-      return await withMfaCode(profile, ui, env, async (code) => {
+      const session = await withMfaCode(profile, ui, env, async (code) => {
         const { getSessionToken } = await sts;
         ui.debug(`calling STS GetSessionToken for source profile '${profile.sourceProfile}'`);
         return getSessionToken(profile, duration, {
           serialNumber: profile.mfaSerial,
           tokenCode: code,
-        });
+        }, (text) => ui.info(text));
       });
+      // Only now: said earlier, it would also appear when no session comes about.
+      ui.info(
+        `Started an MFA session for source profile '${profile.sourceProfile}' ` +
+          `(${formatDuration(duration)}): no further MFA codes until it ends`,
+      );
+      return session;
     },
   });
   return { credentials, created };
@@ -120,7 +122,7 @@ export async function assumeRoleWithSession(
       `calling STS AssumeRole for ${profile.roleArn} as session ${sessionName} with the MFA ` +
         `session of source profile '${profile.sourceProfile}'`,
     );
-    return assumeRole(profile, sessionName, session);
+    return assumeRole(profile, sessionName, session, undefined, (text) => ui.info(text));
   };
   const first = await mfaSessionCredentials(profile, ui, env);
   try {

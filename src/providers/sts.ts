@@ -9,16 +9,32 @@ import {
   STSClient,
   type STSClientConfig,
 } from "@aws-sdk/client-sts";
-import type { Credentials } from "../credentials.ts";
+import {
+  type Credentials,
+  formatExpiration,
+  FRESHNESS_MARGIN_SECONDS,
+  isFresh,
+} from "../credentials.ts";
 import type { ResolvedProfile, SourceKeys } from "../config/resolve.ts";
 import { VegasError } from "../errors.ts";
 
 /** Connect within this time, or fail (then the SDK may retry). */
 const CONNECT_TIMEOUT_MS = 5_000;
-/** One HTTP request may take this long. */
-const REQUEST_TIMEOUT_MS = 15_000;
-/** All attempts of one STS call together, retries included. */
-const TOTAL_TIMEOUT_MS = 40_000;
+/** One HTTP request may take this long (an error, not just the SDK's warning, when exceeded). */
+const REQUEST_TIMEOUT_MS = 8_000;
+/** All attempts of one STS call together, the SDK's retries included. */
+export const TOTAL_TIMEOUT_MS = 20_000;
+/** After this long without an answer the user is told what we wait for. */
+const PROGRESS_AFTER_MS = 1_000;
+
+/** The SDK must never print: its log lines are no message for the user (one line per failure). */
+const SILENT = {
+  trace() {},
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+};
 
 /** STS refused the MFA code itself (wrong, expired or already used): worth asking again. */
 export class MfaCodeRejected extends VegasError {
@@ -45,9 +61,12 @@ function client(profile: ResolvedProfile, keys: SourceKeys): STSClient {
       sessionToken: keys.sessionToken,
     },
     maxAttempts: 3,
+    logger: SILENT,
     requestHandler: {
       connectionTimeout: CONNECT_TIMEOUT_MS,
       requestTimeout: REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+      logger: SILENT,
     },
   };
   if (profile.endpoint) config.endpoint = profile.endpoint;
@@ -57,6 +76,7 @@ function client(profile: ResolvedProfile, keys: SourceKeys): STSClient {
 
 function toCredentials(
   action: string,
+  whose: string,
   result: {
     Credentials?: {
       AccessKeyId?: string;
@@ -65,17 +85,29 @@ function toCredentials(
       Expiration?: Date;
     };
   },
+  now = new Date(),
 ): Credentials {
   const c = result.Credentials;
   if (!c?.AccessKeyId || !c.SecretAccessKey || !c.Expiration) {
     throw new VegasError(`STS ${action} answered without credentials`);
   }
-  return {
+  const credentials = {
     accessKeyId: c.AccessKeyId,
     secretAccessKey: c.SecretAccessKey,
     sessionToken: c.SessionToken,
     expiration: new Date(c.Expiration),
   };
+  if (!isFresh(credentials, now)) {
+    // STS issues at least 15 minutes: this computer's clock must be far off. Such credentials
+    // would be refused or refreshed at once by every caller, so neither print nor cache them.
+    throw new VegasError(
+      `STS ${action} answered credentials ${whose} that expire at ` +
+        `${formatExpiration(credentials.expiration)}, but this computer's clock says ` +
+        `${formatExpiration(now)}: they are expired or within ${FRESHNESS_MARGIN_SECONDS / 60} ` +
+        `minutes of it by this clock; check the system clock and its time zone setting`,
+    );
+  }
+  return credentials;
 }
 
 /**
@@ -87,6 +119,7 @@ export async function assumeRole(
   sessionName: string,
   keys: SourceKeys,
   mfa?: MfaToken,
+  progress: (text: string) => void = () => {},
 ): Promise<Credentials> {
   const command = new AssumeRoleCommand({
     RoleArn: profile.roleArn,
@@ -97,9 +130,17 @@ export async function assumeRole(
     TokenCode: mfa?.tokenCode,
   });
   const what = `AssumeRole of ${profile.roleArn} for profile '${profile.profile}'`;
+  const waiting =
+    `Calling STS AssumeRole for role ${profile.roleArn} (profile ${profile.profile})…`;
   return toCredentials(
     "AssumeRole",
-    await send(profile, keys, what, (sts, abortSignal) => sts.send(command, { abortSignal })),
+    `for profile '${profile.profile}'`,
+    await send(
+      profile,
+      keys,
+      { what, waiting, progress },
+      (sts, abortSignal) => sts.send(command, { abortSignal }),
+    ),
   );
 }
 
@@ -108,6 +149,7 @@ export async function getSessionToken(
   profile: ResolvedProfile,
   durationSeconds: number,
   mfa: MfaToken,
+  progress: (text: string) => void = () => {},
 ): Promise<Credentials> {
   const command = new GetSessionTokenCommand({
     DurationSeconds: durationSeconds,
@@ -115,32 +157,45 @@ export async function getSessionToken(
     TokenCode: mfa.tokenCode,
   });
   const what = `GetSessionToken for source profile '${profile.sourceProfile}'`;
+  const waiting = `Calling STS GetSessionToken for source profile ${profile.sourceProfile}…`;
   return toCredentials(
     "GetSessionToken",
+    `for source profile '${profile.sourceProfile}'`,
     await send(
       profile,
       profile.source,
-      what,
+      { what, waiting, progress },
       (sts, abortSignal) => sts.send(command, { abortSignal }),
     ),
   );
 }
 
+/** What a call is, for its error and its progress line. */
+interface CallDescription {
+  /** `AssumeRole of ROLE for profile 'P'`: the start of an error. */
+  readonly what: string;
+  /** The progress line shown when STS is slow. */
+  readonly waiting: string;
+  readonly progress: (text: string) => void;
+}
+
 async function send<T>(
   profile: ResolvedProfile,
   keys: SourceKeys,
-  what: string,
-  call: (sts: STSClient, abortSignal: AbortSignal) => Promise<T>,
+  call: CallDescription,
+  run: (sts: STSClient, abortSignal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   const sts = client(profile, keys);
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), TOTAL_TIMEOUT_MS);
+  const slow = setTimeout(() => call.progress(call.waiting), PROGRESS_AFTER_MS);
   try {
-    return await call(sts, abort.signal);
+    return await run(sts, abort.signal);
   } catch (error) {
-    throw describeStsError(error, what, profile, abort.signal.aborted);
+    throw describeStsError(error, call.what, profile, abort.signal.aborted);
   } finally {
     clearTimeout(timer);
+    clearTimeout(slow);
     sts.destroy();
   }
 }
@@ -162,9 +217,10 @@ export function describeStsError(
   };
   const endpoint = profile.endpoint ?? `the ${profile.region} STS endpoint`;
   if (timedOut || e.name === "AbortError" || e.name === "TimeoutError") {
-    return new VegasError(`${what} failed: no answer from ${endpoint} within the time limit`, {
-      cause: error,
-    });
+    return new VegasError(
+      `${what} failed: no answer from ${endpoint} within ${TOTAL_TIMEOUT_MS / 1000} s`,
+      { cause: error },
+    );
   }
   const network = e.code ?? (/(ECONNREFUSED|ENOTFOUND|ECONNRESET|ETIMEDOUT|EAI_AGAIN)/.exec(
     e.message ?? "",

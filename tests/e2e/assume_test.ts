@@ -12,6 +12,7 @@ import {
 } from "../support/harness.ts";
 import { totpStep } from "../support/totp.ts";
 import { makeWorld, ROLES } from "../support/world.ts";
+import { readEntry, writeEntry } from "../../src/cache/store.ts";
 
 const MFA = `vegas_mfa_process = ${TOTP_COMMAND}`;
 const ASSUME = ["assume", "--profile=singer"];
@@ -106,10 +107,16 @@ Deno.test("assume: editing the config misses the cache and replaces the old file
 
 Deno.test("assume: credentials with less than 10 minutes left are refreshed", async () => {
   await using world = await makeWorld({ source: MFA });
-  world.sts.issueLifetimeSeconds = 500;
   const first = await runCli(world.sandbox, ASSUME);
   assert.equal(first.code, 0, first.stderr);
-  world.sts.issueLifetimeSeconds = undefined;
+  // The cached credentials age (STS itself never issues less than 15 minutes).
+  const name = [...Deno.readDirSync(world.sandbox.cacheDir)].find((f) => f.name.endsWith(".json"))!
+    .name;
+  const { entry } = readEntry(`${world.sandbox.cacheDir}/${name}`);
+  writeEntry(world.sandbox.cacheDir, name, {
+    ...entry!,
+    credentials: { ...entry!.credentials, expiration: new Date(Date.now() + 500_000) },
+  });
   world.nextWindow(); // a fresh code (STS takes each code once)
   const second = await runCli(world.sandbox, ["--verbose", ...ASSUME]);
   assert.equal(second.code, 0, second.stderr);

@@ -184,6 +184,7 @@ function fakeConsole(answers: (string | undefined)[]): FakeConsole {
       return hiddenReads;
     },
     write: (text) => void written.push(text),
+    notice: (text) => void written.push(`${text}\n`),
     readLine: (_signal, options) => {
       if (options?.hidden) hiddenReads++;
       return Promise.resolve(answers.shift());

@@ -1,0 +1,115 @@
+/**
+ * The terminal prompt in a real terminal (tmux) when something else ends it: another input answers
+ * (the terminal must stop reading at once, so `exec`'s command gets what is typed next), Ctrl-C
+ * (the terminal is restored, the line ended, exit 130, the lock released), and the commands that
+ * report whether the terminal input works here.
+ */
+import assert from "node:assert/strict";
+import { standardConfig, TEST_USER, TOTP_COMMAND } from "../support/harness.ts";
+import { makeWorld, waitFor } from "../support/world.ts";
+import { openTerminal, type Terminal } from "../support/tmux.ts";
+import { startX11 } from "../support/x11.ts";
+import { totpSync } from "../support/totp.ts";
+
+/** A command for `exec` that shows it runs, then echoes the first line it reads. */
+const ECHO_FIRST_LINE = `sh -c 'echo READY; read line; echo "GOT:$line"'`;
+
+/** The screen once the terminal's script has ended (the harness prints `EXIT=N`). */
+function finished(term: Terminal, timeoutMs = 20_000): Promise<string> {
+  return waitFor("the end of the script", () => {
+    const text = term.screen();
+    return /^EXIT=\d+$/m.test(text) ? text : undefined;
+  }, timeoutMs);
+}
+
+Deno.test("prompt: exec after vegas_mfa_process answered: the command gets the first typed line", async () => {
+  await using world = await makeWorld();
+  const go = `${world.sandbox.home}/go`;
+  // The generator answers only once the test saw the terminal prompt: the two really overlap.
+  world.sandbox.writeConfig(standardConfig({
+    source: `vegas_mfa_process = while [ ! -e '${go}' ]; do sleep 0.05; done; ${TOTP_COMMAND}`,
+  }));
+  using term = openTerminal(
+    world.sandbox,
+    `vegas-credentials exec --profile=singer -- ${ECHO_FIRST_LINE}`,
+  );
+  await waitFor("the prompt", () => term.screen().includes("Enter MFA code:"));
+  Deno.writeTextFileSync(go, "");
+  await waitFor("the command to start", () => /^READY$/m.test(term.screen()));
+  term.type("yes");
+  term.key("Enter");
+  const screen = await finished(term, 10_000);
+  assert.match(screen, /^GOT:yes$/m, screen);
+  assert.match(screen, /^EXIT=0$/m);
+  // The abandoned prompt line is closed with who answered.
+  assert.match(screen, /^Enter MFA code: \(answered by vegas_mfa_process\)$/m, screen);
+  assert.equal(world.sts.count("AssumeRole", true), 1);
+});
+
+Deno.test("prompt: exec after the zenity dialog answered: the command gets the first typed line", async () => {
+  await using x = await startX11();
+  await using world = await makeWorld();
+  world.sandbox.env.DISPLAY = x.display;
+  using term = openTerminal(
+    world.sandbox,
+    `vegas-credentials exec --profile=singer -- ${ECHO_FIRST_LINE}`,
+  );
+  await waitFor("the prompt", () => term.screen().includes("Enter MFA code:"));
+  const id = (await x.xdotool("search", "--sync", "--name", "^vegas-credentials: MFA code for"))
+    .trim().split("\n")[0];
+  await x.xdotool("windowfocus", "--sync", id);
+  if (30_000 - (Date.now() % 30_000) < 3_000) {
+    // Too close to the end of the TOTP window for the code to arrive in time.
+    await new Promise((resolve) => setTimeout(resolve, 30_000 - (Date.now() % 30_000) + 200));
+  }
+  await x.xdotool("type", "--delay", "20", totpSync(TEST_USER.totpSecret));
+  await x.xdotool("key", "Return");
+  await waitFor("the command to start", () => /^READY$/m.test(term.screen()));
+  term.type("yes");
+  term.key("Enter");
+  const screen = await finished(term, 10_000);
+  assert.match(screen, /^GOT:yes$/m, screen);
+  assert.match(screen, /^Enter MFA code: \(answered by the GUI dialog\)$/m, screen);
+  assert.match(screen, /^EXIT=0$/m);
+});
+
+Deno.test("prompt: Ctrl-C restores the terminal, ends the line, exits 130 and frees the lock", async () => {
+  await using world = await makeWorld();
+  const lock = `${world.sandbox.cacheDir}/*.lock`;
+  using term = openTerminal(
+    world.sandbox,
+    [
+      `before=$(stty -g)`,
+      // A handler (not '' which children would inherit as "ignored") keeps this script alive.
+      `trap : INT`,
+      `vegas-credentials assume --profile=singer > /dev/null`,
+      `code=$?`,
+      `[ "$(stty -g)" = "$before" ] && echo TERMINAL-RESTORED`,
+      `flock -n ${lock} true && echo LOCK-FREE`,
+      `(exit $code)`,
+    ].join("\n"),
+  );
+  await waitFor("the prompt", () => term.screen().includes("Enter MFA code:"));
+  term.type("12");
+  await waitFor("the echo", () => term.screen().includes("Enter MFA code: 12"));
+  term.key("C-c");
+  const screen = await finished(term);
+  assert.match(screen, /^EXIT=130$/m, screen);
+  assert.match(screen, /^TERMINAL-RESTORED$/m, screen);
+  assert.match(screen, /^LOCK-FREE$/m, screen);
+  assert.match(screen, /^vegas-credentials: MFA prompt cancelled by user \(Ctrl-C\)$/m, screen);
+  assert.equal(world.sts.calls.length, 0);
+});
+
+Deno.test("prompt: doctor and config list in a terminal find the terminal input", async () => {
+  await using world = await makeWorld();
+  using term = openTerminal(
+    world.sandbox,
+    `vegas-credentials doctor; echo "DOCTOR=$?"; vegas-credentials config list --profile=singer`,
+  );
+  const screen = await finished(term);
+  assert.match(screen, /^DOCTOR=0$/m, screen);
+  assert.match(screen, /MFA inputs available here: terminal/, screen);
+  assert.match(screen, /^ {2}terminal +available$/m, screen);
+  assert.match(screen, /^EXIT=0$/m);
+});
