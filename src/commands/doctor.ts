@@ -54,6 +54,11 @@ export function splitCommandLine(line: string): string[] {
   }
 }
 
+/** An absolute path on this OS (`/…`, or `C:\\…` on Windows). */
+function isAbsolute(path: string): boolean {
+  return path.startsWith("/") || /^[A-Za-z]:[\\/]/.test(path);
+}
+
 /** `name` as one shell word: quoted when it holds anything but safe characters. */
 function shellWord(name: string): string {
   return /^[\w@%+=:,./-]+$/.test(name) ? name : `'${name.replaceAll("'", `'"'"'`)}'`;
@@ -75,8 +80,13 @@ function credentialProcessFindings(
   target: ReadonlyMap<string, string>,
   env: Env,
 ): Finding[] {
-  const wanted = `credential_process = vegas-credentials assume --profile=${shellWord(name)}`;
   const line = target.get("credential_process");
+  const words = line === undefined ? [] : splitCommandLine(line);
+  // Suggested fixes keep the program the user wrote when it is an absolute path.
+  const program = runsVegas(line) && isAbsolute(words[0] ?? "")
+    ? shellWord(words[0])
+    : "vegas-credentials";
+  const wanted = `credential_process = ${program} assume --profile=${shellWord(name)}`;
   if (!line) {
     return [
       problem(
@@ -85,7 +95,6 @@ function credentialProcessFindings(
       ),
     ];
   }
-  const words = splitCommandLine(line);
   if (!runsVegas(line)) {
     return [
       problem(`credential_process runs '${words[0]}', not vegas-credentials`, `write: ${wanted}`),
@@ -109,12 +118,19 @@ function credentialProcessFindings(
       ),
     );
   }
-  const program = words[0];
-  if (/vegas-credentials(\.exe)?$/.test(program) && !findOnPath(program, env)) {
+  const command = words[0];
+  if (!isAbsolute(command)) {
+    const found = findOnPath(command, env);
     findings.push(
       warning(
-        `credential_process runs '${program}', which is not on this PATH`,
-        "install vegas-credentials on the PATH the AWS tools see, or write its full path",
+        found
+          ? `credential_process runs '${command}' by a relative name: GUI apps and IDEs ` +
+            "(VS Code, JetBrains, the AWS Toolkit) do not have your shell's PATH"
+          : `credential_process runs '${command}', which is not on this PATH`,
+        found
+          ? `write its full path: credential_process = ${shellWord(found)} assume ` +
+            `--profile=${shellWord(name)}`
+          : "install vegas-credentials and write its full path in credential_process",
       ),
     );
   }

@@ -270,12 +270,15 @@ export function inspectProfile(
     return undefined;
   };
 
-  const pick = (key: string, name: string): [string | undefined, string] => {
+  /** The first of `keys` set in the role profile, else in the source profile. */
+  const pick = (keys: string | readonly string[], name: string): [string | undefined, string] => {
     for (const [profileName, values] of [[profile, target], [sourceName, source]] as const) {
-      // An empty value counts as unset, so `region =` in a role profile falls back to the source's.
-      if (profileName === undefined || !values?.get(key)) continue;
-      origins[name] = originOf(profileName, key);
-      return [text(profileName, values, key), profileName];
+      for (const key of typeof keys === "string" ? [keys] : keys) {
+        // An empty value counts as unset: `region =` in a role profile falls back to the source's.
+        if (profileName === undefined || !values?.get(key)) continue;
+        origins[name] = originOf(profileName, key);
+        return [text(profileName, values, key), profileName];
+      }
     }
     return [undefined, profile];
   };
@@ -356,7 +359,8 @@ export function inspectProfile(
   );
   const useGlobalEndpoint = resolveRegionalEndpoints(pick, where, env, origins, problem);
 
-  const [mfaProcess] = pick("vegas_mfa_process", "mfaProcess");
+  // aws-vault's `mfa_process` works too; in one profile the vegas_ key wins.
+  const [mfaProcess] = pick(["vegas_mfa_process", "mfa_process"], "mfaProcess");
   const [timeoutText, timeoutProfile] = pick("vegas_mfa_timeout", "mfaTimeoutSeconds");
   const mfaTimeoutSeconds = seconds(timeoutProfile, timeoutText, "vegas_mfa_timeout", 5, 3600) ??
     120;
@@ -419,7 +423,7 @@ function suggestion(name: string, files: SharedFiles): string {
   return close.length ? ` (did you mean ${close.map(shown).join(" or ")}?)` : "";
 }
 
-type Pick = (key: string, name: string) => [string | undefined, string];
+type Pick = (keys: string | readonly string[], name: string) => [string | undefined, string];
 type Report = (message: string, fix?: string) => void;
 
 function resolveRegion(

@@ -395,6 +395,24 @@ Deno.test("doctor: a good setup exits 0", async () => {
     source: `${MFA}\nvegas_mfa_session_duration = 43200`,
   });
   Deno.chmodSync(world.sandbox.credentialsFile, 0o600);
+  const relative = await runCli(world.sandbox, ["doctor"]);
+  // GUI apps and IDEs do not have the shell's PATH: a relative program is worth a warning, whose
+  // fix names the program's full path.
+  assert.equal(relative.code, 0, relative.stdout + relative.stderr);
+  assert.match(
+    relative.stdout,
+    new RegExp(
+      `warning +credential_process runs 'vegas-credentials' by a relative name[^\n]*\n +` +
+        `fix: write its full path: credential_process = ${world.sandbox.bin} assume --profile=singer`,
+    ),
+  );
+  const config = Deno.readTextFileSync(world.sandbox.configFile);
+  world.sandbox.writeConfig(
+    config.replace(
+      "credential_process = vegas-credentials",
+      `credential_process = ${world.sandbox.bin}`,
+    ),
+  );
   const result = await runCli(world.sandbox, ["doctor"]);
   assert.equal(result.code, 0, result.stdout + result.stderr);
   assert.doesNotMatch(result.stdout, /PROBLEM| warning /);

@@ -249,3 +249,23 @@ Deno.test("resolve: source keys may live in the config file; session token is ke
   );
   assert.equal(p.source.sessionToken, "t");
 });
+
+Deno.test("resolve: aws-vault's mfa_process is read; vegas_mfa_process wins in one profile", () => {
+  assert.equal(resolve(SOURCE + "mfa_process = pass otp x\n" + TARGET).mfaProcess, "pass otp x");
+  assert.equal(
+    resolve(SOURCE + "mfa_process = a\nvegas_mfa_process = b\n" + TARGET).mfaProcess,
+    "b",
+  );
+  // The role profile's setting beats the source profile's, whichever key it uses.
+  assert.equal(
+    resolve(SOURCE + "vegas_mfa_process = a\n" + TARGET + "mfa_process = c\n").mfaProcess,
+    "c",
+  );
+});
+
+Deno.test("resolve: an empty value in the role profile falls back to the source profile", () => {
+  assert.equal(
+    resolve(SOURCE + "region = eu-west-1\n" + TARGET + "region =\n").region,
+    "eu-west-1",
+  );
+});
