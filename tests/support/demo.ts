@@ -53,11 +53,21 @@ try {
     const output = await child.output();
     const ms = Math.round(performance.now() - started);
     const text = new TextDecoder().decode(output.stdout).trim();
-    if (!output.success) throw new Error(`assume failed with exit code ${output.code}`);
+    if (!output.success) return false;
     const parsed = JSON.parse(text);
     const shown = { ...parsed, SecretAccessKey: "<hidden>", SessionToken: "<hidden>" };
     say(`  stdout: ${JSON.stringify(shown)}`);
     say(`  took ${ms} ms; STS AssumeRole calls so far: ${sts.count("AssumeRole", true)}`);
+    return true;
+  };
+  /** Runs `assume`; on a terminal, a rejected or mistyped code gets a fresh code and a new try. */
+  const runWithRetry = async (label: string) => {
+    for (let attempt = 1; !(await run(label)); attempt++) {
+      if (auto || attempt >= 3) throw new Error("assume failed (see the message above)");
+      const next = totpSync(TEST_USER.totpSecret, Date.now() + 30_000 - (Date.now() % 30_000));
+      say(`\nThat did not work. The demo device's next code is ${bold(next)} (valid from the next`);
+      say(`30-second window; a code STS has accepted once is refused). Trying again.`);
+    }
   };
 
   if (auto) {
@@ -73,8 +83,8 @@ try {
       `  'TOTP_SECRET=${TEST_USER.totpSecret} deno run -q --allow-env tests/support/totp.ts' for a fresh one)`,
     );
   }
-  await run("cache miss: MFA prompt, STS AssumeRole, cached");
-  await run("cache hit: no prompt, no STS call");
+  await runWithRetry("cache miss: MFA prompt, STS AssumeRole, cached");
+  await runWithRetry("cache hit: no prompt, no STS call");
 
   const aws = ["/usr/bin/aws", "aws"].find((path) => {
     try {
@@ -85,20 +95,20 @@ try {
     }
   });
   if (aws) {
-    say(
-      `\n${bold("$ aws sts get-caller-identity --profile singer")}   # the AWS CLI runs us itself`,
-    );
+    // The AWS CLI 2.9 in Debian ignores AWS_ENDPOINT_URL_STS, so the emulator is named here.
+    const args = [
+      "sts",
+      "get-caller-identity",
+      "--profile",
+      "singer",
+      "--region",
+      "us-east-1",
+      "--endpoint-url",
+      sts.url,
+    ];
+    say(`\n${bold(`$ aws ${args.join(" ")}`)}   # the AWS CLI runs vegas-credentials itself`);
     const out = await new Deno.Command(aws, {
-      args: [
-        "sts",
-        "get-caller-identity",
-        "--profile",
-        "singer",
-        "--region",
-        "us-east-1",
-        "--endpoint-url",
-        sts.url,
-      ],
+      args,
       env: sandbox.env,
       clearEnv: true,
       stdin: "inherit",
