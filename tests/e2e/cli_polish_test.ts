@@ -135,3 +135,13 @@ Deno.test("scripts: `deno task compile -- --target …` (npm habit) works as wel
   );
   assert.equal(parseGeneratorArgs(["--", "--out", "x.rb"], "d").out, "x.rb");
 });
+
+Deno.test("LICENSE: the Apache License 2.0 the packaging declares, word for word", async () => {
+  const { LICENSE } = await import("../../scripts/release_config.ts");
+  assert.equal(LICENSE, "Apache-2.0");
+  // Debian's copy of the license text (base-files, on every Debian system) is the reference.
+  assert.equal(
+    Deno.readTextFileSync(`${REPO}LICENSE`),
+    Deno.readTextFileSync("/usr/share/common-licenses/Apache-2.0"),
+  );
+});
