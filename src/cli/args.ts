@@ -22,6 +22,11 @@ export interface OptionSpec {
   readonly multiple?: boolean;
   /** The values a string option takes, for help and shell completion (checked by the command). */
   readonly choices?: readonly string[];
+  /**
+   * What shell completion offers for a string option's value: profile names (the vegas profiles;
+   * the default of `--profile`), the AWS CLI role profiles `config import` converts, or files.
+   */
+  readonly complete?: "profiles" | "role-profiles" | "file";
 }
 
 /** Options by long name. */

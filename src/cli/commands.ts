@@ -4,7 +4,7 @@
  * @module
  */
 import { load } from "../lazy.ts";
-import type { OptionSpecs, OptionValues } from "./args.ts";
+import type { OptionSpec, OptionSpecs, OptionValues } from "./args.ts";
 import type { Ui } from "../ui.ts";
 import type { Env } from "../config/files.ts";
 import { runAssume } from "../commands/assume.ts";
@@ -48,6 +48,13 @@ export const GLOBAL_OPTIONS: OptionSpecs = {
     type: "boolean",
     description: "Never show a GUI dialog (also VEGAS_CREDENTIALS_NO_GUI)",
   },
+};
+
+/** `--version` and `-V`: known everywhere, shown only in the main help. */
+export const VERSION_OPTION: OptionSpec = {
+  type: "boolean",
+  short: "V",
+  description: "Print the version",
 };
 
 const profileOption = {
@@ -167,6 +174,7 @@ export const COMMANDS: readonly Command[] = [
       profile: {
         ...profileOption.profile,
         multiple: true,
+        complete: "role-profiles",
         description: "Only this role profile (repeat for several); default: every one",
       },
       write: {
@@ -176,6 +184,7 @@ export const COMMANDS: readonly Command[] = [
       program: {
         type: "string",
         value: "PATH",
+        complete: "file",
         description: "Program to write in credential_process (default: this one)",
       },
     },

@@ -4,8 +4,14 @@
  * @module
  */
 import { load } from "../lazy.ts";
-import { type OptionSpec, parseArgs, type ParsedArgs } from "./args.ts";
-import { type Command, type CommandContext, COMMANDS, GLOBAL_OPTIONS } from "./commands.ts";
+import { parseArgs, type ParsedArgs } from "./args.ts";
+import {
+  type Command,
+  type CommandContext,
+  COMMANDS,
+  GLOBAL_OPTIONS,
+  VERSION_OPTION,
+} from "./commands.ts";
 import { UsageError, VegasError } from "../errors.ts";
 import { optionsFromEnv, Ui, writeStderr } from "../ui.ts";
 import { type Env, processEnv } from "../config/files.ts";
@@ -53,6 +59,11 @@ export async function run(
   env: Env = processEnv,
   print: (text: string) => void = printStdout,
 ): Promise<number> {
+  if (args[0] === "__complete") {
+    // The completion scripts' profile lookup: hidden, and quiet on any problem.
+    const complete = await load<typeof import("./complete.ts")>("./complete.ts", import.meta.url);
+    return complete.runComplete(args.slice(1), env);
+  }
   let ui = new Ui(optionsFromEnv(env));
   try {
     const { command, rest, words } = findCommand(args);
@@ -90,13 +101,6 @@ export async function run(
     return report(error, ui);
   }
 }
-
-/** `--version` and `-V`: known everywhere, shown only in the main help. */
-const VERSION_OPTION: OptionSpec = {
-  type: "boolean",
-  short: "V",
-  description: "Print the version",
-};
 
 /**
  * The help of a command group (`config --help`, `-h cache`): undefined unless `words` is one group

@@ -452,6 +452,16 @@ Deno.test("config import: named profiles, the program's path, and bad input", as
     assert.match(result.stderr, message);
   }
 
+  // aws-vault keeps the keys in the OS keychain: the import says what the profile still needs.
+  Deno.removeSync(sandbox.credentialsFile);
+  const noKeys = await runCli(sandbox, ["config", "import", "-p", "deploy"]);
+  assert.equal(noKeys.code, 0, noKeys.stderr);
+  assert.match(
+    noKeys.stderr,
+    /after the import, profile 'deploy' still needs: source profile 'frank' \(of profile 'deploy'\) has no aws_access_key_id/,
+  );
+  sandbox.writeCredentials(credentialsFor("frank"));
+
   // Run from a checkout with no vegas-credentials on PATH there is no program to write.
   const noPath = await runCli(sandbox, ["config", "import"], { env: { PATH: "/usr/bin:/bin" } });
   assert.equal(noPath.code, 1);
