@@ -169,7 +169,7 @@ export const COMMANDS: readonly Command[] = [
   {
     name: "config import",
     summary: "Convert AWS CLI / aws-vault role profiles (role_arn + source_profile) to vegas ones",
-    usage: "vegas-credentials config import [--profile=NAME...] [--write]",
+    usage: "vegas-credentials config import [--profile=NAME...] [--write] [--program=PATH]",
     options: {
       profile: {
         ...profileOption.profile,
@@ -251,8 +251,8 @@ export const COMMANDS: readonly Command[] = [
       "Completes commands, options, --format values and the profile names in your config.",
       "",
       "Install:",
-      "  bash:       echo 'source <(vegas-credentials completion bash)' >> ~/.bashrc",
-      "  zsh:        echo 'source <(vegas-credentials completion zsh)' >> ~/.zshrc",
+      "  bash:       echo 'eval \"$(vegas-credentials completion bash)\"' >> ~/.bashrc",
+      "  zsh:        echo 'source <(vegas-credentials completion zsh)' >> ~/.zshrc   (after compinit)",
       "  fish:       vegas-credentials completion fish > ~/.config/fish/completions/vegas-credentials.fish",
       "  powershell: vegas-credentials completion powershell >> $PROFILE",
       "",

@@ -163,7 +163,7 @@ export function bashScript(model: CompletionModel): string {
   );
   return `${
     HEADER("bash")
-  }# Install: source <(vegas-credentials completion bash)   (e.g. in ~/.bashrc)
+  }# Install: eval "$(vegas-credentials completion bash)"   (e.g. in ~/.bashrc)
 
 _vegas_credentials_words() { # WORDS PREFIX: the words that start with PREFIX
   local word

@@ -71,7 +71,7 @@ Deno.test("completion bash: installed as documented; complete -p, compgen and Ta
   await using box = sandbox();
   using terminal = openTerminal(box, "PS1='$ ' HISTFILE= exec bash --norc --noprofile -i");
   await waitFor("the prompt", () => lastLine(terminal) === "$ ");
-  terminal.type("source <(vegas-credentials completion bash)");
+  terminal.type('eval "$(vegas-credentials completion bash)"');
   terminal.key("Enter");
   terminal.type("complete -p vegas-credentials");
   terminal.key("Enter");
@@ -235,7 +235,7 @@ Deno.test("completion: usage, --help with the install lines", async () => {
   await using box = makeSandbox();
   const help = await runCli(box, ["completion", "--help"]);
   assert.equal(help.code, 0);
-  assert.match(help.stdout, /source <\(vegas-credentials completion bash\)/);
+  assert.match(help.stdout, /eval "\$\(vegas-credentials completion bash\)"/);
   assert.match(help.stdout, /~\/\.config\/fish\/completions\/vegas-credentials\.fish/);
   assert.match(help.stdout, /completion powershell >> \$PROFILE/);
   for (const args of [["completion"], ["completion", "tcsh"], ["completion", "bash", "zsh"]]) {
