@@ -16,6 +16,20 @@ import { resolveProfile } from "../src/config/resolve.ts";
 import { roleSlot } from "../src/commands/assume.ts";
 import { writeEntry } from "../src/cache/store.ts";
 
+if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+  console.log([
+    "Usage: deno run -A scripts/bench.ts [--runs N]",
+    "",
+    "Times `assume` on a fresh cache entry against an empty Deno program run with the same flags",
+    "(hyperfine when installed), and its peak memory; prints Markdown for BENCHMARKS.md.",
+    "",
+    "Options:",
+    "  --runs N    runs of each program (default 60)",
+    "  -h, --help  this help",
+  ].join("\n"));
+  Deno.exit(0);
+}
+
 const runsFlag = Deno.args.indexOf("--runs");
 const RUNS = runsFlag >= 0 ? Number(Deno.args[runsFlag + 1]) : 60;
 const TARGET_RATIO = 1.3;

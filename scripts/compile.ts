@@ -28,6 +28,8 @@ import {
   readVersion,
   targetInfo,
   TARGETS,
+  wantsHelp,
+  withoutLeadingDashes,
 } from "./release_config.ts";
 
 export { archiveName, artifactName, TARGETS } from "./release_config.ts";
@@ -133,6 +135,7 @@ export interface CompileOptions {
 /** Parses `[--all | --target TRIPLE ...] [--out DIR]`; the host target when none is given. */
 export function parseCompileArgs(args: string[], hostTarget: string): CompileOptions {
   const usage = "usage: compile.ts [--all | --target TRIPLE ...] [--out DIR]";
+  args = withoutLeadingDashes(args);
   let all = false;
   let out = "dist";
   const targets: string[] = [];
@@ -363,7 +366,28 @@ function archiveTime(): number {
   return Math.floor(Date.now() / 1000);
 }
 
+/** `--help`. */
+export function compileUsage(): string {
+  return [
+    "Usage: deno run -A scripts/compile.ts [--all | --target TRIPLE ...] [--out DIR]",
+    "       deno task compile [--all | --target TRIPLE ...] [--out DIR]",
+    "",
+    "Builds the standalone binaries with deno compile, an archive of each and SHA256SUMS.",
+    "",
+    "Options:",
+    "  --all            every release target",
+    "  --target TRIPLE  this target (repeatable); default: this machine's",
+    "  --out DIR        output directory (default dist)",
+    "  -h, --help       this help",
+    "",
+    `Targets: ${TARGETS.map((t) => t.triple).join(", ")}`,
+    "Compiling downloads the Deno runtime for each target from dl.deno.land the first time.",
+    "",
+  ].join("\n");
+}
+
 async function main(args: string[]): Promise<void> {
+  if (wantsHelp(args)) return void console.log(compileUsage());
   // Work from the repository root so deno.json, main.ts and the default dist/ are found wherever
   // the script is started from (deno task already does this).
   Deno.chdir(dirname(dirname(fileURLToPath(import.meta.url))));

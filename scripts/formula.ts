@@ -18,6 +18,7 @@ import {
   DENO_JSON,
   DESCRIPTION,
   fail,
+  generatorUsage,
   homepage,
   LICENSE,
   parseGeneratorArgs,
@@ -28,6 +29,7 @@ import {
   type TargetArch,
   type TargetOs,
   TARGETS,
+  wantsHelp,
 } from "./release_config.ts";
 
 /** Default output path. */
@@ -99,6 +101,11 @@ end
 }
 
 async function main(args: string[]): Promise<void> {
+  if (wantsHelp(args)) {
+    return void console.log(
+      generatorUsage("formula.ts", "the Homebrew formula", DEFAULT_FORMULA_PATH),
+    );
+  }
   const options = parseGeneratorArgs(args, DEFAULT_FORMULA_PATH);
   const version = await readVersion(DENO_JSON);
   const sums = parseSha256Sums(await readSums(options.sums));

@@ -169,6 +169,7 @@ export function parseGeneratorArgs(args: string[], defaultOut: string): Generato
     repo: DEFAULT_REPOSITORY,
     out: defaultOut,
   };
+  args = withoutLeadingDashes(args);
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i].startsWith("--") && args[i].includes("=")
       ? [args[i].slice(0, args[i].indexOf("=")), args[i].slice(args[i].indexOf("=") + 1)]
@@ -185,6 +186,36 @@ export function parseGeneratorArgs(args: string[], defaultOut: string): Generato
   }
   checkRepository(options.repo);
   return options;
+}
+
+/** Does a script's command line ask for its help (`--help` or `-h`, before any `--`)? */
+export function wantsHelp(args: readonly string[]): boolean {
+  const end = args.indexOf("--");
+  return (end < 0 ? args : args.slice(0, end)).some((arg) => arg === "--help" || arg === "-h");
+}
+
+/**
+ * The arguments without a leading `--`: `deno task compile -- --target X` passes the `--` on (an
+ * npm habit); `deno task compile --target X` does not. Both mean the same.
+ */
+export function withoutLeadingDashes(args: readonly string[]): string[] {
+  return args[0] === "--" ? args.slice(1) : [...args];
+}
+
+/** Usage of the formula and Scoop generators; `what` names the file they write. */
+export function generatorUsage(script: string, what: string, defaultOut: string): string {
+  return [
+    `Usage: deno run -A scripts/${script} [--sums FILE] [--repo OWNER/NAME] [--out FILE]`,
+    "",
+    `Writes ${what} of the release whose version is deno.json's, from its SHA256SUMS.`,
+    "",
+    "Options:",
+    "  --sums FILE        the release's SHA256SUMS (default dist/SHA256SUMS)",
+    `  --repo OWNER/NAME  the GitHub repository of the release (default ${DEFAULT_REPOSITORY})`,
+    `  --out FILE         where to write it (default ${defaultOut})`,
+    "  -h, --help         this help",
+    "",
+  ].join("\n");
 }
 
 /** Prints `error: MESSAGE` (no stack trace) and exits 1. */

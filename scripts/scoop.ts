@@ -17,6 +17,7 @@ import {
   DENO_JSON,
   DESCRIPTION,
   fail,
+  generatorUsage,
   homepage,
   LICENSE,
   parseGeneratorArgs,
@@ -25,6 +26,7 @@ import {
   readVersion,
   releaseUrl,
   TARGETS,
+  wantsHelp,
 } from "./release_config.ts";
 
 /** Default output path. */
@@ -90,6 +92,11 @@ export function renderScoopManifest(input: ManifestInput): string {
 }
 
 async function main(args: string[]): Promise<void> {
+  if (wantsHelp(args)) {
+    return void console.log(
+      generatorUsage("scoop.ts", "the Scoop manifest", DEFAULT_MANIFEST_PATH),
+    );
+  }
   const options = parseGeneratorArgs(args, DEFAULT_MANIFEST_PATH);
   const version = await readVersion(DENO_JSON);
   const sums = parseSha256Sums(await readSums(options.sums));

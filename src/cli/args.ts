@@ -18,25 +18,57 @@ export interface OptionSpec {
   readonly description: string;
   /** Placeholder shown by help for string options. */
   readonly value?: string;
+  /** A string option that may be given several times; its value is then a list. */
+  readonly multiple?: boolean;
+  /** The values a string option takes, for help and shell completion (checked by the command). */
+  readonly choices?: readonly string[];
+  /**
+   * What shell completion offers for a string option's value: profile names (the vegas profiles;
+   * the default of `--profile`), the AWS CLI role profiles `config import` converts, or files.
+   */
+  readonly complete?: "profiles" | "role-profiles" | "file";
 }
 
 /** Options by long name. */
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
+/** Option values by long name: a `multiple` option's value is the list of the values given. */
+export type OptionValues = Record<string, string | boolean | string[] | undefined>;
+
 /** The result of parsing. */
 export interface ParsedArgs {
-  readonly values: Record<string, string | boolean | undefined>;
+  readonly values: OptionValues;
   readonly positionals: string[];
   /** Everything after `--`, untouched. */
   readonly rest: string[];
+  /**
+   * With `commandAfterDashes`: the arguments from the first word that is not an option on, when
+   * there is one before `--` (a command line written without `--`). Not parsed.
+   */
+  readonly misplacedCommand?: string[];
+}
+
+/** How to parse. */
+export interface ParseOptions {
+  /**
+   * The command takes a command line after `--` (`exec`): a word before `--` that is not an
+   * option starts a command line the user forgot to put after `--`. Parsing stops there rather than
+   * reading that command's own options as ours (`ls -l` is not our `-l`).
+   */
+  readonly commandAfterDashes?: boolean;
 }
 
 /**
  * Parses `args` against `specs`. Unknown options are a {@link UsageError} naming the closest option;
- * a string option without value too.
+ * a string option without value too, and so is one given twice (unless `multiple`): the user meant
+ * one of the two, and silently taking the last could act on the wrong profile.
  */
-export function parseArgs(args: readonly string[], specs: OptionSpecs): ParsedArgs {
-  const values: Record<string, string | boolean | undefined> = {};
+export function parseArgs(
+  args: readonly string[],
+  specs: OptionSpecs,
+  options: ParseOptions = {},
+): ParsedArgs {
+  const values: OptionValues = {};
   const positionals: string[] = [];
   const byShort = new Map(
     Object.entries(specs).flatMap(([name, spec]) => spec.short ? [[spec.short, name]] : []),
@@ -55,6 +87,8 @@ export function parseArgs(args: readonly string[], specs: OptionSpecs): ParsedAr
       name = byShort.get(arg[1]);
       if (!name) throw unknownOption(arg, specs);
       inline = arg.length > 2 ? arg.slice(2).replace(/^=/, "") : undefined;
+    } else if (options.commandAfterDashes) {
+      return { values, positionals, rest: [], misplacedCommand: args.slice(i) };
     } else {
       positionals.push(arg);
       continue;
@@ -71,7 +105,14 @@ export function parseArgs(args: readonly string[], specs: OptionSpecs): ParsedAr
     if (value === undefined || (inline === undefined && value.startsWith("-") && value !== "-")) {
       throw new UsageError(`option --${name} needs a value: --${name}=${spec.value ?? "VALUE"}`);
     }
-    values[name] = value;
+    const previous = values[name];
+    if (spec.multiple) {
+      values[name] = [...(Array.isArray(previous) ? previous : []), value];
+    } else if (previous !== undefined) {
+      throw new UsageError(`option --${name} is given twice; give it once`);
+    } else {
+      values[name] = value;
+    }
   }
   return { values, positionals, rest: [] };
 }

@@ -4,14 +4,14 @@
  * @module
  */
 import { load } from "../lazy.ts";
-import type { OptionSpecs } from "./args.ts";
+import type { OptionSpec, OptionSpecs, OptionValues } from "./args.ts";
 import type { Ui } from "../ui.ts";
 import type { Env } from "../config/files.ts";
 import { runAssume } from "../commands/assume.ts";
 
 /** What a command gets. */
 export interface CommandContext {
-  readonly values: Record<string, string | boolean | undefined>;
+  readonly values: OptionValues;
   readonly positionals: readonly string[];
   /** Arguments after `--`. */
   readonly rest: readonly string[];
@@ -30,6 +30,10 @@ export interface Command {
   readonly options: OptionSpecs;
   /** Longer help text and examples. */
   readonly details?: string;
+  /** Takes a command line after `--` (see `ParseOptions.commandAfterDashes`). */
+  readonly commandAfterDashes?: boolean;
+  /** The words the first positional argument may be (for help and shell completion). */
+  readonly arguments?: readonly string[];
   /** Runs the command; resolves to the exit code. */
   readonly run: (context: CommandContext) => Promise<number>;
 }
@@ -44,6 +48,13 @@ export const GLOBAL_OPTIONS: OptionSpecs = {
     type: "boolean",
     description: "Never show a GUI dialog (also VEGAS_CREDENTIALS_NO_GUI)",
   },
+};
+
+/** `--version` and `-V`: known everywhere, shown only in the main help. */
+export const VERSION_OPTION: OptionSpec = {
+  type: "boolean",
+  short: "V",
+  description: "Print the version",
 };
 
 const profileOption = {
@@ -77,6 +88,7 @@ export const COMMANDS: readonly Command[] = [
         type: "string",
         value: "FORMAT",
         description: "sh (default), fish, powershell or json",
+        choices: ["sh", "fish", "powershell", "json"],
       },
     },
     details: [
@@ -94,6 +106,7 @@ export const COMMANDS: readonly Command[] = [
     summary: "Run a command with a role profile's credentials in its environment",
     usage: "vegas-credentials exec --profile=NAME -- COMMAND [ARGS...]",
     options: profileOption,
+    commandAfterDashes: true,
     details: [
       "The command gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,",
       "AWS_CREDENTIAL_EXPIRATION and the profile's region; AWS_PROFILE is removed.",
@@ -207,6 +220,52 @@ export const COMMANDS: readonly Command[] = [
       )).runShowProfile(context),
   },
   {
+    name: "config import",
+    summary: "Convert AWS CLI / aws-vault role profiles (role_arn + source_profile) to vegas ones",
+    usage: "vegas-credentials config import [--profile=NAME...] [--write] [--program=PATH]",
+    options: {
+      profile: {
+        ...profileOption.profile,
+        multiple: true,
+        complete: "role-profiles",
+        description: "Only this role profile (repeat for several); default: every one",
+      },
+      write: {
+        type: "boolean",
+        description: "Rewrite the config file (after saving CONFIG.vegas-backup)",
+      },
+      program: {
+        type: "string",
+        value: "PATH",
+        complete: "file",
+        description: "Program to write in credential_process (default: this one)",
+      },
+    },
+    details: [
+      "A profile with role_arn and source_profile becomes:",
+      "  credential_process = /absolute/path/vegas-credentials assume --profile=NAME",
+      "  vegas_role_arn = …           (was role_arn)",
+      "  vegas_source_profile = …     (was source_profile)",
+      "  vegas_mfa_process = …        (was aws-vault's mfa_process)",
+      "and its mfa_serial moves to the source profile (when all its roles name the same device).",
+      "duration_seconds, role_session_name, external_id and region stay as they are.",
+      "",
+      "Without --write: prints the change as a unified diff and changes nothing.",
+      "With --write: saves the file as it was to CONFIG.vegas-backup (mode 0600), then replaces",
+      "it in one step; comments, order and every line it does not convert stay byte for byte.",
+      "Running it again changes nothing.",
+      "",
+      "Examples:",
+      "  vegas-credentials config import",
+      "  vegas-credentials config import --profile=prod --profile=staging --write",
+    ].join("\n"),
+    run: async (context) =>
+      (await load<typeof import("../commands/config_import.ts")>(
+        "../commands/config_import.ts",
+        import.meta.url,
+      )).runConfigImport(context),
+  },
+  {
     name: "cache clean",
     summary: "Remove cached credentials and MFA sessions",
     usage: "vegas-credentials cache clean [--profile=NAME [--sessions]]",
@@ -234,6 +293,29 @@ export const COMMANDS: readonly Command[] = [
         "../commands/cache_clean.ts",
         import.meta.url,
       )).runCacheClean(context),
+  },
+  {
+    name: "completion",
+    summary: "Print a shell completion script (bash, zsh, fish or powershell)",
+    usage: "vegas-credentials completion bash|zsh|fish|powershell",
+    options: {},
+    arguments: ["bash", "zsh", "fish", "powershell"],
+    details: [
+      "Completes commands, options, --format values and the profile names in your config.",
+      "",
+      "Install:",
+      "  bash:       echo 'eval \"$(vegas-credentials completion bash)\"' >> ~/.bashrc",
+      "  zsh:        echo 'source <(vegas-credentials completion zsh)' >> ~/.zshrc   (after compinit)",
+      "  fish:       vegas-credentials completion fish > ~/.config/fish/completions/vegas-credentials.fish",
+      "  powershell: vegas-credentials completion powershell >> $PROFILE",
+      "",
+      "Then open a new shell.",
+    ].join("\n"),
+    run: async (context) =>
+      (await load<typeof import("../commands/completion.ts")>(
+        "../commands/completion.ts",
+        import.meta.url,
+      )).runCompletion(context),
   },
   {
     name: "version",

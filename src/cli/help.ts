@@ -26,7 +26,7 @@ export function mainHelp(): string {
     "",
     "Global options:",
     ...optionLines(GLOBAL_OPTIONS),
-    "      --version".padEnd(30) + "Print the version",
+    "  -V, --version".padEnd(30) + "Print the version",
     "",
     "Run 'vegas-credentials <command> --help' for a command's options.",
     "",
@@ -47,5 +47,23 @@ export function commandHelp(command: Command): string {
     ...optionLines(GLOBAL_OPTIONS),
     "",
     ...(command.details ? [command.details, ""] : []),
+  ].join("\n");
+}
+
+/** The commands of a group word (`config`, `cache`); empty for a word that is no group. */
+export function groupCommands(group: string): Command[] {
+  return COMMANDS.filter((c) => c.name.startsWith(`${group} `));
+}
+
+/** `vegas-credentials GROUP --help` and `help GROUP`: the group's commands. */
+export function groupHelp(group: string): string {
+  const commands = groupCommands(group);
+  const width = Math.max(...commands.map((c) => c.name.length)) + 4;
+  return [
+    `Commands of '${group}':`,
+    ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    "",
+    `Run 'vegas-credentials ${commands[0].name} --help' for a command's options.`,
+    "",
   ].join("\n");
 }

@@ -4,8 +4,14 @@
  * @module
  */
 import { load } from "../lazy.ts";
-import { parseArgs } from "./args.ts";
-import { type Command, type CommandContext, COMMANDS, GLOBAL_OPTIONS } from "./commands.ts";
+import { parseArgs, type ParsedArgs } from "./args.ts";
+import {
+  type Command,
+  type CommandContext,
+  COMMANDS,
+  GLOBAL_OPTIONS,
+  VERSION_OPTION,
+} from "./commands.ts";
 import { UsageError, VegasError } from "../errors.ts";
 import { optionsFromEnv, Ui, writeStderr } from "../ui.ts";
 import { type Env, processEnv } from "../config/files.ts";
@@ -53,16 +59,22 @@ export async function run(
   env: Env = processEnv,
   print: (text: string) => void = printStdout,
 ): Promise<number> {
+  if (args[0] === "__complete") {
+    // The completion scripts' profile lookup: hidden, and quiet on any problem.
+    const complete = await load<typeof import("./complete.ts")>("./complete.ts", import.meta.url);
+    return complete.runComplete(args.slice(1), env);
+  }
   let ui = new Ui(optionsFromEnv(env));
   try {
     const { command, rest, words } = findCommand(args);
-    if (!command && words.length) throw unknownCommand(words);
-    const specs = {
-      ...GLOBAL_OPTIONS,
-      ...(command?.options ?? {}),
-      version: { type: "boolean", description: "Print the version" },
-    } as const;
-    const parsed = parseArgs(rest, specs);
+    if (!command && words.length) {
+      const help = await groupHelpFor(args, words);
+      if (help === undefined) throw unknownCommand(words);
+      print(help);
+      return 0;
+    }
+    const specs = { ...GLOBAL_OPTIONS, ...(command?.options ?? {}), version: VERSION_OPTION };
+    const parsed = parseArgs(rest, specs, { commandAfterDashes: command?.commandAfterDashes });
     const v = parsed.values;
     ui = new Ui(optionsFromEnv(env, {
       verbose: v.verbose === true ? true : undefined,
@@ -74,19 +86,10 @@ export async function run(
       return await COMMANDS.find((c) => c.name === "version")!.run(context(parsed, ui, env, print));
     }
     if (!command) {
-      if (words.length === 0) {
-        print((await load<typeof import("./help.ts")>("./help.ts", import.meta.url)).mainHelp());
-        return v.help ? 0 : 2;
-      }
-      const names = COMMANDS.map((c) => c.name);
-      const close = closestNames(words.join(" "), [...names, ...names.map((n) => n.split(" ")[0])]);
-      throw new UsageError(
-        `unknown command '${words.join(" ")}'${
-          close.length ? ` (did you mean '${close[0]}'?)` : ""
-        }` +
-          "; see vegas-credentials --help",
-      );
+      print((await load<typeof import("./help.ts")>("./help.ts", import.meta.url)).mainHelp());
+      return v.help ? 0 : 2;
     }
+    if (parsed.misplacedCommand && !v.help) throw misplacedCommand(command, parsed);
     if (v.help) {
       print(
         (await load<typeof import("./help.ts")>("./help.ts", import.meta.url)).commandHelp(command),
@@ -97,6 +100,39 @@ export async function run(
   } catch (error) {
     return report(error, ui);
   }
+}
+
+/**
+ * The help of a command group (`config --help`, `-h cache`): undefined unless `words` is one group
+ * word and the arguments ask for help.
+ */
+async function groupHelpFor(args: readonly string[], words: string[]): Promise<string | undefined> {
+  if (words.length !== 1 || !COMMANDS.some((c) => c.name.startsWith(`${words[0]} `))) {
+    return undefined;
+  }
+  let help: unknown;
+  try {
+    help = parseArgs(args, { ...GLOBAL_OPTIONS, version: VERSION_OPTION }).values.help;
+  } catch {
+    return undefined; // an unknown option: the "needs a subcommand" error says more
+  }
+  if (help !== true) return undefined;
+  return (await load<typeof import("./help.ts")>("./help.ts", import.meta.url)).groupHelp(words[0]);
+}
+
+/** `exec -p x ls -l`: the command line belongs after `--`, where none of it is read as options. */
+function misplacedCommand(command: Command, parsed: ParsedArgs): UsageError {
+  const profile = typeof parsed.values.profile === "string" ? parsed.values.profile : "NAME";
+  const line = parsed.misplacedCommand!.map(shellWord).join(" ");
+  return new UsageError(
+    `put the command after --: vegas-credentials ${command.name} --profile=${shellWord(profile)} ` +
+      `-- ${line}`,
+  );
+}
+
+/** `word` as a POSIX shell would need it written (for messages the user copies). */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 function unknownCommand(words: string[]): UsageError {

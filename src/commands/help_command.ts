@@ -4,7 +4,7 @@
  */
 import type { CommandContext } from "../cli/commands.ts";
 import { COMMANDS } from "../cli/commands.ts";
-import { commandHelp, mainHelp } from "../cli/help.ts";
+import { commandHelp, groupCommands, groupHelp, mainHelp } from "../cli/help.ts";
 import { UsageError } from "../errors.ts";
 import { closestNames } from "../config/validate.ts";
 
@@ -20,18 +20,8 @@ export function runHelp(context: CommandContext): Promise<number> {
     context.print(commandHelp(command));
     return Promise.resolve(0);
   }
-  const group = COMMANDS.filter((c) => c.name.startsWith(`${name} `));
-  if (group.length) {
-    const width = Math.max(...group.map((c) => c.name.length)) + 4;
-    context.print(
-      [
-        `Commands of '${name}':`,
-        ...group.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
-        "",
-        `Run 'vegas-credentials help ${group[0].name}' for a command's options.`,
-        "",
-      ].join("\n"),
-    );
+  if (groupCommands(name).length) {
+    context.print(groupHelp(name));
     return Promise.resolve(0);
   }
   const close = closestNames(name, COMMANDS.map((c) => c.name));

@@ -72,9 +72,10 @@ Deno.test("exec: exit code, environment without AWS_PROFILE, signals", async () 
   assert.equal(seen.code, 0, seen.stderr);
   assert.match(seen.stdout, /^ASIA[A-Z0-9]+\|unset\|unset\n$/);
 
-  // Without `--`, the positional words are the command.
+  // Without `--` the command is refused: its own options would be read as ours.
   const positional = await runCli(world.sandbox, ["exec", "-p", "singer", "true"]);
-  assert.equal(positional.code, 0, positional.stderr);
+  assert.equal(positional.code, 2, positional.stderr);
+  assert.match(positional.stderr, /put the command after --/);
 
   const killed = await exec(["sh", "-c", "kill -KILL $$"]);
   assert.equal(killed.code, 128 + 9);

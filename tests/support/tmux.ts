@@ -45,7 +45,8 @@ export function openTerminal(sandbox: Sandbox, script: string): Terminal {
   tmux(socket, "new-session", "-d", "-x", "200", "-y", "50", `sh ${file}`);
   return {
     screen: () => tmux(socket, "capture-pane", "-p", "-J", "-S", "-100"),
-    type: (text) => void tmux(socket, "send-keys", "-l", text),
+    // `--`: text that starts with "-" is not a flag of send-keys.
+    type: (text) => void tmux(socket, "send-keys", "-l", "--", text),
     key: (name) => void tmux(socket, "send-keys", name),
     [Symbol.dispose]: () => {
       try {
