@@ -86,7 +86,7 @@ Deno.test("completion bash: installed as documented; complete -p, compgen and Ta
   await screenShows(terminal, /^R=sh fish powershell json$/m);
   await clear(terminal);
 
-  typeTab(terminal, "vegas-credentials con");
+  typeTab(terminal, "vegas-credentials conf");
   await lineBecomes(terminal, "vegas-credentials config ");
   typeTab(terminal, "", 2);
   await screenShows(terminal, /^import +list +show-profile\s*$/m);
@@ -127,7 +127,7 @@ Deno.test("completion zsh: installed as documented after compinit; Tab completes
   await screenShows(terminal, /^installed$/m);
   await clear(terminal);
 
-  typeTab(terminal, "vegas-credentials con");
+  typeTab(terminal, "vegas-credentials conf");
   await lineBecomes(terminal, "vegas-credentials config ");
   typeTab(terminal, "sh");
   await lineBecomes(terminal, "vegas-credentials config show-profile ");
@@ -175,7 +175,7 @@ Deno.test("completion fish: installed in ~/.config/fish/completions; fish comple
     script.stdout,
   );
 
-  assert.deepEqual(await fishComplete(box, "vegas-credentials con"), ["config"]);
+  assert.deepEqual(await fishComplete(box, "vegas-credentials con"), ["config", "console"]);
   assert.deepEqual(await fishComplete(box, "vegas-credentials config "), [
     "import",
     "list",
