@@ -74,24 +74,32 @@ function expandPath(path: string, env: Env): string {
  * and line.
  */
 export function readIniFile(path: string): IniSections {
-  let bytes: Uint8Array;
+  let text: string;
   try {
-    bytes = Deno.readFileSync(path);
+    // Deno decodes in native code (much faster than a JavaScript TextDecoder on the hot path) but
+    // replaces invalid UTF-8 with U+FFFD; only then is the file decoded again, strictly.
+    text = Deno.readTextFileSync(path);
+    if (text.includes("\ufffd")) text = decodeIni(Deno.readFileSync(path));
   } catch (error) {
     if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.IsADirectory) {
       return new Map();
     }
+    if (error instanceof IniSyntaxError) throw syntaxError(path, error);
     throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`);
   }
   try {
-    return parseIni(decodeIni(bytes));
+    return parseIni(text);
   } catch (error) {
     if (!(error instanceof IniSyntaxError)) throw error;
-    throw new ConfigError(
-      `${path} line ${error.line}: ${error.problem}; the AWS CLI cannot read this file either`,
-      "correct that line (the AWS tools read the whole file, so every profile is affected)",
-    );
+    throw syntaxError(path, error);
   }
+}
+
+function syntaxError(path: string, error: IniSyntaxError): ConfigError {
+  return new ConfigError(
+    `${path} line ${error.line}: ${error.problem}; the AWS CLI cannot read this file either`,
+    "correct that line (the AWS tools read the whole file, so every profile is affected)",
+  );
 }
 
 /** Reads and parses the config and credentials files named by the environment. */
