@@ -1,25 +1,7 @@
 /**
- * The AWS shared config/credentials files, read exactly as the AWS CLI (botocore) reads them.
- *
- * botocore parses both files with Python's `configparser.RawConfigParser` (strict mode) and then
- * picks profiles out of the section names with `shlex.split`. Users check their config with the AWS
- * CLI, and the Go SDK (Terraform) agrees with it, so this module follows those rules to the letter —
- * a different reading could assume a different role than the one the user sees in `aws configure`:
- *
- * - Lines end at `\n`, `\r\n` or a lone `\r` (Python's universal newlines); text is strict UTF-8.
- * - Leading and trailing white space is Python's (`str.strip`), which differs from JavaScript's.
- * - A whole-line comment starts with `#` or `;` after white space; there are no inline comments:
- *   `region = us-east-1 # x` has the value `us-east-1 # x`.
- * - A header is `[` + the longest text up to the last `]` on the line; text after it is ignored.
- * - A line indented deeper than the key line above continues that key's value (blank lines too);
- *   a value that starts on the next line (`s3 =` + indented `key = value` lines) is a nested section.
- * - `key = value` or `key: value`, split at the first `=` or `:`; keys are lower-cased.
- * - A duplicate section or key, text before the first header, a line that is neither a header nor a
- *   key, or a nested line without `=` makes the whole file unreadable (the AWS CLI refuses it too).
- * - `[DEFAULT]` keys are inherited by every other section of the same file.
- *
- * This runs on the cache-hit path, so it is one linear pass with a few small regular expressions.
- * `tests/unit/config_parity_test.ts` checks it against botocore itself on a generated corpus.
+ * The shared files read exactly as the AWS CLI reads them: Python's `configparser` (strict) and
+ * `shlex` for profile names. The rules: README "How the files are read"; checked against botocore
+ * by tests/unit/config_parity_test.ts. On the hot path: keep lean.
  * @module
  */
 

@@ -1,13 +1,10 @@
 /**
- * From profile name to every value the STS call needs, validated, with where each value came from.
- *
- * This is the one rule set: `assume` (and its fast path) resolves a profile with it and stops at the
- * first problem; `doctor`, `status` and `config …` inspect profiles with it and report every problem.
- * Profile values are the AWS CLI's (see ini.ts): a role profile resolves to exactly the values
- * `aws configure get` shows, or is refused.
+ * The one rule set, from profile name to validated STS inputs: `assume` stops at the first problem,
+ * `doctor` and the other commands report them all (docs/ARCHITECTURE.md). On the hot path: keep lean.
  * @module
  */
 import { ConfigError } from "../errors.ts";
+import type { Finding, Inspection, Origin, ResolvedProfile, SourceKeys } from "./types.ts";
 import { type Env, envFlag, processEnv, readSharedFiles, type SharedFiles } from "./files.ts";
 import { clip, isNested, nestedValues } from "./ini.ts";
 import {
@@ -19,67 +16,7 @@ import {
   sessionNameProblem,
 } from "./validate.ts";
 
-/** Where a resolved value came from: a file and profile, an environment variable, or a default. */
-export type Origin = string;
-
-/** Long-term (or session) keys of the source profile. Never printed. */
-export interface SourceKeys {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken?: string;
-}
-
-/** Everything `assume` needs for one target profile. */
-export interface ResolvedProfile {
-  /** Target profile name (the `--profile` value). */
-  readonly profile: string;
-  readonly roleArn: string;
-  readonly sourceProfile: string;
-  readonly durationSeconds: number;
-  /** Explicit `role_session_name`; the OS-derived default is computed only when STS is called. */
-  readonly roleSessionName?: string;
-  readonly externalId?: string;
-  readonly region: string;
-  /** Explicit STS endpoint, when one is configured. */
-  readonly endpoint?: string;
-  /** `sts_regional_endpoints = legacy`: use the global endpoint for us-east-1. */
-  readonly useGlobalEndpoint: boolean;
-  readonly mfaSerial: string;
-  /** `vegas_mfa_process`: a shell command printing the code. */
-  readonly mfaProcess?: string;
-  /** Overall MFA wait in seconds. */
-  readonly mfaTimeoutSeconds: number;
-  /** `vegas_mfa_inputs`: which inputs race, in order; undefined = all available. */
-  readonly mfaInputs?: readonly string[];
-  readonly yubikeySerial?: string;
-  readonly yubikeyLabel: string;
-  readonly ykmanPath?: string;
-  /** `vegas_mfa_session_duration` on the source profile: reuse one MFA session (seconds). */
-  readonly mfaSessionDuration?: number;
-  readonly source: SourceKeys;
-  readonly configFile: string;
-  readonly credentialsFile: string;
-  /** Where each setting came from, by setting name; for `config show-profile`. */
-  readonly origins: Readonly<Record<string, Origin>>;
-}
-
-/** One thing wrong (or worth knowing) about a profile, and what to do about it. */
-export interface Finding {
-  /** One line naming the profile, key and file. */
-  readonly message: string;
-  /** What to do about it. */
-  readonly fix?: string;
-}
-
-/** Everything the rule set says about one profile. */
-export interface Inspection {
-  /** The resolved profile, when there is no problem. */
-  readonly resolved?: ResolvedProfile;
-  /** Problems: `assume` refuses the profile with the first one. */
-  readonly problems: readonly Finding[];
-  /** Settings that are valid but do not do what the user probably meant. */
-  readonly warnings: readonly Finding[];
-}
+export type { Finding, Inspection, Origin, ResolvedProfile, SourceKeys } from "./types.ts";
 
 /** Keys that make the AWS tools ignore `credential_process` when they appear unprefixed. */
 const UNPREFIXED = ["role_arn", "source_profile"] as const;

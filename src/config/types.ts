@@ -1,0 +1,66 @@
+/**
+ * The types of a resolved profile. Types only: importing them costs the hot path nothing.
+ * @module
+ */
+
+/** Where a resolved value came from: a file and profile, an environment variable, or a default. */
+export type Origin = string;
+
+/** Long-term (or session) keys of the source profile. Never printed. */
+export interface SourceKeys {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+/** Everything `assume` needs for one target profile. */
+export interface ResolvedProfile {
+  /** Target profile name (the `--profile` value). */
+  readonly profile: string;
+  readonly roleArn: string;
+  readonly sourceProfile: string;
+  readonly durationSeconds: number;
+  /** Explicit `role_session_name`; the OS-derived default is computed only when STS is called. */
+  readonly roleSessionName?: string;
+  readonly externalId?: string;
+  readonly region: string;
+  /** Explicit STS endpoint, when one is configured. */
+  readonly endpoint?: string;
+  /** `sts_regional_endpoints = legacy`: use the global endpoint for us-east-1. */
+  readonly useGlobalEndpoint: boolean;
+  readonly mfaSerial: string;
+  /** `vegas_mfa_process`: a shell command printing the code. */
+  readonly mfaProcess?: string;
+  /** Overall MFA wait in seconds. */
+  readonly mfaTimeoutSeconds: number;
+  /** `vegas_mfa_inputs`: which inputs race, in order; undefined = all available. */
+  readonly mfaInputs?: readonly string[];
+  readonly yubikeySerial?: string;
+  readonly yubikeyLabel: string;
+  readonly ykmanPath?: string;
+  /** `vegas_mfa_session_duration` on the source profile: reuse one MFA session (seconds). */
+  readonly mfaSessionDuration?: number;
+  readonly source: SourceKeys;
+  readonly configFile: string;
+  readonly credentialsFile: string;
+  /** Where each setting came from, by setting name; for `config show-profile`. */
+  readonly origins: Readonly<Record<string, Origin>>;
+}
+
+/** One thing wrong (or worth knowing) about a profile, and what to do about it. */
+export interface Finding {
+  /** One line naming the profile, key and file. */
+  readonly message: string;
+  /** What to do about it. */
+  readonly fix?: string;
+}
+
+/** Everything the rule set says about one profile. */
+export interface Inspection {
+  /** The resolved profile, when there is no problem. */
+  readonly resolved?: ResolvedProfile;
+  /** Problems: `assume` refuses the profile with the first one. */
+  readonly problems: readonly Finding[];
+  /** Settings that are valid but do not do what the user probably meant. */
+  readonly warnings: readonly Finding[];
+}
