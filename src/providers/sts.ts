@@ -9,7 +9,7 @@ import {
   STSClient,
   type STSClientConfig,
 } from "@aws-sdk/client-sts";
-import type { Credentials } from "../credentials.ts";
+import { checkedStsCredentials, type Credentials } from "../credentials.ts";
 import type { ResolvedProfile, SourceKeys } from "../config/resolve.ts";
 import { VegasError } from "../errors.ts";
 
@@ -70,12 +70,12 @@ function toCredentials(
   if (!c?.AccessKeyId || !c.SecretAccessKey || !c.Expiration) {
     throw new VegasError(`STS ${action} answered without credentials`);
   }
-  return {
+  return checkedStsCredentials(action, {
     accessKeyId: c.AccessKeyId,
     secretAccessKey: c.SecretAccessKey,
     sessionToken: c.SessionToken,
     expiration: new Date(c.Expiration),
-  };
+  });
 }
 
 /**
