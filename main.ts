@@ -6,8 +6,10 @@
  */
 import { cachedAssume } from "./src/fast_path.ts";
 import { load } from "./src/lazy.ts";
+import { excludeMemoryFromCoreDumps } from "./src/core_dumps.ts";
 
 if (import.meta.main) {
+  excludeMemoryFromCoreDumps(); // before any key is read
   const cached = cachedAssume(Deno.args);
   if (cached !== undefined) {
     Deno.stdout.writeSync(new TextEncoder().encode(cached + "\n"));
