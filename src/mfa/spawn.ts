@@ -2,6 +2,7 @@
  * Child processes that an MFA race can cancel: killed with their descendants when the race ends.
  * @module
  */
+import { helperEnvOptions } from "./helper_env.ts";
 
 /** The outcome of a finished child. */
 export interface ChildResult {
@@ -41,7 +42,7 @@ export async function runChild(
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
-    env: options.env ? { ...options.env } : undefined,
+    ...helperEnvOptions(options.env), // the caller's environment without AWS credentials
   }).spawn();
   const onAbort = () => killTree(child.pid);
   options.signal.addEventListener("abort", onAbort, { once: true });
