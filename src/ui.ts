@@ -1,9 +1,11 @@
 /**
  * Where messages go: the terminal when there is one (stderr otherwise). Stdout is reserved for the
- * credential_process JSON. Never pass a secret to any of these.
+ * credential_process JSON. Never pass a secret to any of these. Messages quote outside text (an
+ * endpoint's words, profile names, a helper's output), so control characters are made visible.
  * @module
  */
 import { load } from "./lazy.ts";
+import { printable } from "./sanitize.ts";
 import type { Console } from "./terminal.ts";
 import { type Env, envFlag } from "./config/files.ts";
 
@@ -63,7 +65,8 @@ export class Ui {
     return this.options.color && onTerminal ? `\x1b[${code}m${text}\x1b[0m` : text;
   }
 
-  #emit(text: string, code: string, icon: string) {
+  #emit(raw: string, code: string, icon: string) {
+    const text = printable(raw);
     const prefix = this.options.emoji && icon ? `${icon} ` : "";
     const console = this.console;
     if (console) console.write(this.#paint(code, `${prefix}${text}`, true) + "\n");
@@ -84,7 +87,8 @@ export class Ui {
    * The final failure line: always on stderr (the AWS CLI shows a failing process's stderr), and on
    * the terminal too when a prompt was shown there and stderr is elsewhere.
    */
-  error(text: string): void {
+  error(raw: string): void {
+    const text = printable(raw);
     const stderrIsTerminal = Deno.stderr.isTerminal();
     writeStderr(`vegas-credentials: ${this.#paint("31", text, stderrIsTerminal)}\n`);
     if (this.#usedConsole && this.#console && !this.#console.isStdio && !stderrIsTerminal) {
