@@ -6,7 +6,8 @@
  * (setrlimit or prctl would need FFI, which costs more than the whole hit). macOS and Windows
  * write no core dumps of ordinary programs unless set up to.
  *
- * The filter is inherited by child processes, so `exec` hands its command the caller's setting.
+ * main.ts does this first thing (inline, to keep a module off the cache-hit path). The filter is
+ * inherited by child processes, so `exec` hands its command the caller's setting.
  * @module
  */
 

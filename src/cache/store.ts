@@ -10,8 +10,8 @@
  *
  * A file is trusted only when the handle we read from is a regular file owned by this user,
  * readable by no one else and the very file (device and inode) that `lstat` saw — a symlink swapped
- * in after the check is caught — and holds JSON of our shape (credentials are checked when
- * written, so that reads stay fast), written for this file
+ * in after the check is caught — and holds JSON of our shape (the credentials in it passed the
+ * checks of every STS answer, src/credential_check.ts), written for this file
  * name (profile and config hash), for the profile, role and device asked for, and not claiming to
  * outlive the duration asked for. Anything else is a miss, with the reason kept for `--verbose`.
  * Writes go to a private temporary file renamed over the old one, so a reader never sees a torn
@@ -19,7 +19,7 @@
  * or touches another user's file.
  * @module
  */
-import { type Credentials, credentialsProblem } from "../credentials.ts";
+import type { Credentials } from "../credentials.ts";
 import { VegasError } from "../errors.ts";
 
 /** What a cache file holds besides the credentials (for `status` and for binding). */
@@ -161,27 +161,25 @@ export function cacheLocationProblem(dir: string): string | undefined {
 }
 
 /** Is this directory entry one to open at all? Returns the reason when it is not. */
-function untrusted(info: Deno.FileInfo): string | undefined {
+function untrusted(info: Deno.FileInfo, uid: number | null): string | undefined {
   if (info.isSymlink) return "it is a symbolic link";
   if (!info.isFile) return "it is not a regular file";
-  if (Deno.build.os === "windows") return undefined;
-  if (info.uid !== null && info.uid !== Deno.uid()) return `it is owned by uid ${info.uid}`;
+  if (uid === null) return undefined; // Windows: no owner or mode to check
+  if (info.uid !== null && info.uid !== uid) return `it is owned by uid ${info.uid}`;
   if (info.mode !== null && (info.mode & 0o077) !== 0) {
     return `its mode ${(info.mode & 0o777).toString(8)} lets others read it`;
   }
   return undefined;
 }
 
-/** Reads the whole file from the handle. */
+/**
+ * Reads the file's `size` bytes (from its fstat) from the handle. The file cannot change under us:
+ * writers rename a new file over it rather than write into it.
+ */
 function readAll(file: Deno.FsFile, size: number): string {
-  let buffer = new Uint8Array(size + 1);
+  const buffer = new Uint8Array(size);
   let length = 0;
-  for (;;) {
-    if (length === buffer.length) {
-      const bigger = new Uint8Array(buffer.length * 2);
-      bigger.set(buffer);
-      buffer = bigger;
-    }
+  while (length < size) {
     const read = file.readSync(buffer.subarray(length));
     if (!read) break;
     length += read;
@@ -216,9 +214,10 @@ function asciiJson(value: unknown): string {
  */
 export function readEntry(path: string, binding?: CacheBinding): CacheRead {
   const slash = path.lastIndexOf("/");
-  if (Deno.build.os !== "windows") {
+  const uid = Deno.build.os === "windows" ? null : Deno.uid();
+  if (uid !== null) {
     const dir = path.slice(0, slash) || "/";
-    const where = checkLocation(dir, Deno.uid()!);
+    const where = checkLocation(dir, uid);
     if (where.kind === "missing") return { reason: "no cached credentials" };
     if (where.kind === "unsafe") {
       return { reason: new UnsafeCacheLocation(dir, where.path, where.why, where.fix).message };
@@ -228,7 +227,7 @@ export function readEntry(path: string, binding?: CacheBinding): CacheRead {
   // our open shows as "replaced": look again, a few times, before calling it a miss.
   let reason = "";
   for (let attempt = 0; attempt < 3; attempt++) {
-    const read = readOnce(path, path.slice(slash + 1), binding);
+    const read = readOnce(path, path.slice(slash + 1), uid, binding);
     if (read !== REPLACED) return read;
     reason = `ignored cache file ${path}: it was replaced while being read`;
   }
@@ -240,6 +239,7 @@ const REPLACED = Symbol("replaced");
 function readOnce(
   path: string,
   name: string,
+  uid: number | null,
   binding?: CacheBinding,
 ): CacheRead | typeof REPLACED {
   let info: Deno.FileInfo;
@@ -250,7 +250,7 @@ function readOnce(
       reason: error instanceof Deno.errors.NotFound ? "no cached credentials" : String(error),
     };
   }
-  const problem = untrusted(info);
+  const problem = untrusted(info, uid);
   if (problem) return { reason: `ignored cache file ${path}: ${problem}` };
   try {
     let text: string;
@@ -258,7 +258,7 @@ function readOnce(
     try {
       const opened = file.statSync();
       if (opened.dev !== info.dev || opened.ino !== info.ino) return REPLACED;
-      const changed = untrusted(opened);
+      const changed = untrusted(opened, uid);
       if (changed) return { reason: `ignored cache file ${path}: ${changed}` };
       text = readAll(file, opened.size);
     } finally {
@@ -293,6 +293,7 @@ function toEntry(data: unknown, name: string, binding?: CacheBinding): CacheEntr
     sessionToken: d.sessionToken as string | undefined,
     expiration: new Date(d.expiration as string),
   };
+  if (Number.isNaN(credentials.expiration.getTime())) return format;
   const entry: CacheEntry = {
     profile: d.profile as string,
     kind: d.kind,
@@ -350,9 +351,6 @@ export function ensureCacheDir(dir: string): void {
  * of the profile). Throws {@link UnsafeCacheLocation} when `dir` is not safe.
  */
 export function writeEntry(dir: string, name: string, entry: CacheEntry, replacesPrefix?: string) {
-  // Checked here rather than on every read (the hot path): only this user can write the files.
-  const problem = credentialsProblem(entry.credentials);
-  if (problem) throw new VegasError(`refusing to cache malformed credentials: ${problem}`);
   ensureCacheDir(dir);
   const path = `${dir}/${name}`;
   const temporary = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;

@@ -9,7 +9,8 @@ import {
   STSClient,
   type STSClientConfig,
 } from "@aws-sdk/client-sts";
-import { checkedStsCredentials, type Credentials } from "../credentials.ts";
+import type { Credentials } from "../credentials.ts";
+import { checkedStsCredentials } from "../credential_check.ts";
 import type { ResolvedProfile, SourceKeys } from "../config/resolve.ts";
 import { VegasError } from "../errors.ts";
 

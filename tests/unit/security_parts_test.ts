@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { hasControlCharacter, printable } from "../../src/sanitize.ts";
-import { checkedStsCredentials, credentialsProblem } from "../../src/credentials.ts";
+import { checkedStsCredentials, credentialsProblem } from "../../src/credential_check.ts";
 import { helperEnvironment } from "../../src/mfa/helper_env.ts";
 import { describeCommand, shellCommand } from "../../src/mfa/process_input.ts";
 import { runChild } from "../../src/mfa/spawn.ts";
