@@ -64,9 +64,10 @@ export class UnsafeCacheLocation extends VegasError {
   /** The cache directory that was asked for. */
   readonly dir: string;
 
-  constructor(dir: string, path: string, why: string, fix: string) {
+  constructor(dir: string, where: Unsafe) {
+    const [why, fix] = explain(where);
     super(
-      `cache directory ${dir} is not safe to use: ${path} ${why}; going on without a cache ` +
+      `cache directory ${dir} is not safe to use: ${where.path} ${why}; going on without a cache ` +
         `(fix: ${fix})`,
     );
     this.name = "UnsafeCacheLocation";
@@ -74,20 +75,24 @@ export class UnsafeCacheLocation extends VegasError {
   }
 }
 
-type Location =
-  | { kind: "ok" }
-  | { kind: "missing"; path: string }
-  | { kind: "unsafe"; path: string; why: string; fix: string };
+/** What is wrong with one directory on the way (see {@link explain}). */
+type Problem = "unreadable" | "foreign-link" | "link-loop" | "not-dir" | "owner" | "writable";
 
-const ELSEWHERE = "set VEGAS_CREDENTIALS_CACHE_DIR to a directory only you can write";
+type Unsafe = {
+  kind: "unsafe";
+  path: string;
+  problem: Problem;
+  info?: Deno.FileInfo;
+  last?: boolean;
+};
+type Location = { kind: "ok" } | { kind: "missing"; path: string } | Unsafe;
 
-function unsafe(path: string, why: string, fix = ELSEWHERE): Location {
-  return { kind: "unsafe", path, why, fix };
-}
+const OK: Location = { kind: "ok" };
 
 /**
- * Walks `dir` from `/` down, checking each component (see the module comment). Stops at the first
- * component that does not exist.
+ * Walks `dir` from `/` down, checking each component (see the module comment); stops at the first
+ * one that does not exist. Lean on purpose: it runs on every cache hit, and V8 compiles a function
+ * on its first call, so the messages are built elsewhere ({@link explain}).
  */
 function checkLocation(dir: string, uid: number, links = 0): Location {
   const parts = dir.split("/").filter(Boolean);
@@ -99,65 +104,80 @@ function checkLocation(dir: string, uid: number, links = 0): Location {
       info = Deno.lstatSync(path);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return { kind: "missing", path };
-      return unsafe(path, `cannot be checked (${(error as Error).message})`);
+      return { kind: "unsafe", path, problem: "unreadable" };
     }
-    const owner = info.uid ?? uid;
-    const mode = info.mode ?? 0;
-    if (info.isSymlink) {
-      if (owner !== uid && owner !== 0) {
-        return unsafe(path, `is a symbolic link owned by uid ${owner}`);
-      }
-      if (links >= MAX_LINKS) return unsafe(path, "goes through too many symbolic links");
-      let target: string;
-      try {
-        target = Deno.realPathSync(path);
-      } catch {
-        return { kind: "missing", path }; // a dangling link: nothing cached behind it
-      }
-      const rest = parts.slice(i).join("/");
-      return checkLocation(rest ? `${target}/${rest}` : target, uid, links + 1);
-    }
-    if (!info.isDirectory) return unsafe(path, "is not a directory");
-    const octal = (mode & 0o7777).toString(8);
-    if (i === parts.length) {
-      if (owner !== uid) {
-        return unsafe(
-          path,
+    if (info.isSymlink) return followLink(path, info, parts.slice(i).join("/"), uid, links);
+    const problem = directoryProblem(info, uid, i === parts.length);
+    if (problem) return { kind: "unsafe", path, problem, info, last: i === parts.length };
+  }
+  return OK;
+}
+
+/** The cache directory itself must be ours; a directory above it ours or root's. */
+function directoryProblem(info: Deno.FileInfo, uid: number, last: boolean): Problem | undefined {
+  if (!info.isDirectory) return "not-dir";
+  const owner = info.uid ?? uid;
+  const mode = info.mode ?? 0;
+  if (owner !== uid && (last || owner !== 0)) return "owner";
+  const stickyRoot = !last && (mode & 0o1000) !== 0 && owner === 0;
+  return (mode & 0o022) !== 0 && !stickyRoot ? "writable" : undefined;
+}
+
+/** A symbolic link on the way: ours or root's, then its target is checked from the top. */
+function followLink(
+  path: string,
+  info: Deno.FileInfo,
+  rest: string,
+  uid: number,
+  links: number,
+): Location {
+  const owner = info.uid ?? uid;
+  if (owner !== uid && owner !== 0) return { kind: "unsafe", path, problem: "foreign-link", info };
+  if (links >= MAX_LINKS) return { kind: "unsafe", path, problem: "link-loop" };
+  let target: string;
+  try {
+    target = Deno.realPathSync(path);
+  } catch {
+    return { kind: "missing", path }; // a dangling link: nothing cached behind it
+  }
+  return checkLocation(rest ? `${target}/${rest}` : target, uid, links + 1);
+}
+
+const ELSEWHERE = "set VEGAS_CREDENTIALS_CACHE_DIR to a directory only you can write";
+
+/** Why a location is unsafe, and the fix, in words. */
+function explain(where: Unsafe): [string, string] {
+  const owner = where.info?.uid;
+  const octal = ((where.info?.mode ?? 0) & 0o7777).toString(8);
+  switch (where.problem) {
+    case "unreadable":
+      return ["cannot be checked", ELSEWHERE];
+    case "foreign-link":
+      return [`is a symbolic link owned by uid ${owner}`, ELSEWHERE];
+    case "link-loop":
+      return ["goes through too many symbolic links", ELSEWHERE];
+    case "not-dir":
+      return ["is not a directory", ELSEWHERE];
+    case "owner":
+      return where.last
+        ? [
           `is owned by uid ${owner}, not by you`,
           `remove it so that it is created again, or ${ELSEWHERE}`,
-        );
-      }
-      if ((mode & 0o022) !== 0) {
-        return unsafe(
-          path,
-          `is writable by other users (mode ${octal})`,
-          `chmod go-w ${path} if it is yours alone, or ${ELSEWHERE}`,
-        );
-      }
-    } else {
-      if (owner !== uid && owner !== 0) {
-        return unsafe(path, `is owned by uid ${owner}, neither by you nor by root`);
-      }
-      const sharedButSticky = (mode & 0o1000) !== 0 && owner === 0;
-      if ((mode & 0o022) !== 0 && !sharedButSticky) {
-        return unsafe(
-          path,
-          `is writable by other users (mode ${octal})`,
-          `chmod go-w ${path} if it is yours alone, or ${ELSEWHERE}`,
-        );
-      }
-    }
+        ]
+        : [`is owned by uid ${owner}, neither by you nor by root`, ELSEWHERE];
+    case "writable":
+      return [
+        `is writable by other users (mode ${octal})`,
+        `chmod go-w ${where.path} if it is yours alone, or ${ELSEWHERE}`,
+      ];
   }
-  return { kind: "ok" };
 }
 
 /** Why `dir` is not a safe cache location, in one sentence (for `doctor`); undefined when it is. */
 export function cacheLocationProblem(dir: string): string | undefined {
   if (Deno.build.os === "windows") return undefined;
   const where = checkLocation(dir, Deno.uid()!);
-  return where.kind === "unsafe"
-    ? new UnsafeCacheLocation(dir, where.path, where.why, where.fix).message
-    : undefined;
+  return where.kind === "unsafe" ? new UnsafeCacheLocation(dir, where).message : undefined;
 }
 
 /** Is this directory entry one to open at all? Returns the reason when it is not. */
@@ -219,9 +239,7 @@ export function readEntry(path: string, binding?: CacheBinding): CacheRead {
     const dir = path.slice(0, slash) || "/";
     const where = checkLocation(dir, uid);
     if (where.kind === "missing") return { reason: "no cached credentials" };
-    if (where.kind === "unsafe") {
-      return { reason: new UnsafeCacheLocation(dir, where.path, where.why, where.fix).message };
-    }
+    if (where.kind === "unsafe") return { reason: new UnsafeCacheLocation(dir, where).message };
   }
   // A file renamed over this one (another process caching new credentials) between our lstat and
   // our open shows as "replaced": look again, a few times, before calling it a miss.
@@ -331,9 +349,7 @@ export function ensureCacheDir(dir: string): void {
   for (let attempt = 0; attempt < 64; attempt++) {
     const where = checkLocation(dir, uid);
     if (where.kind === "ok") return;
-    if (where.kind === "unsafe") {
-      throw new UnsafeCacheLocation(dir, where.path, where.why, where.fix);
-    }
+    if (where.kind === "unsafe") throw new UnsafeCacheLocation(dir, where);
     try {
       Deno.mkdirSync(where.path, { mode: 0o700 });
       Deno.chmodSync(where.path, 0o700); // ours, just made: undo a umask that took our own bits
@@ -342,7 +358,7 @@ export function ensureCacheDir(dir: string): void {
       if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
     }
   }
-  throw new UnsafeCacheLocation(dir, dir, "keeps changing while it is created", ELSEWHERE);
+  throw new UnsafeCacheLocation(dir, { kind: "unsafe", path: dir, problem: "unreadable" });
 }
 
 /**
