@@ -10,7 +10,7 @@
  */
 import { type Env, envFlag, processEnv } from "./config/files.ts";
 import { resolveProfile } from "./config/resolve.ts";
-import { cacheDir, roleCacheName } from "./cache/key.ts";
+import { cacheDir, roleBinding, roleCacheName } from "./cache/key.ts";
 import { readEntry } from "./cache/store.ts";
 import { credentialProcessJson, isFresh } from "./credentials.ts";
 
@@ -40,7 +40,8 @@ export function cachedAssume(args: readonly string[], env: Env = processEnv): st
   if (envFlag(env, "VERBOSE") || envFlag(env, "VEGAS_CREDENTIALS_VERBOSE")) return undefined;
   try {
     const profile = resolveProfile(name, env);
-    const { entry } = readEntry(`${cacheDir(env)}/${roleCacheName(profile)}`);
+    const path = `${cacheDir(env)}/${roleCacheName(profile)}`;
+    const { entry } = readEntry(path, roleBinding(profile));
     return entry && isFresh(entry.credentials)
       ? credentialProcessJson(entry.credentials)
       : undefined;

@@ -15,8 +15,18 @@ export function isExecutable(path: string, os: typeof Deno.build.os = Deno.build
 }
 
 /**
+ * Does `dir` name the same directory wherever we run? A relative `PATH` entry names whatever
+ * directory the caller is in. (Windows: `C:\x`, `\\server\x`, or `\x` on the current drive;
+ * not `x` or `C:x`.)
+ */
+function isAbsoluteDir(dir: string, windows: boolean): boolean {
+  return windows ? /^([A-Za-z]:[\\/]|[\\/])/.test(dir) : dir.startsWith("/");
+}
+
+/**
  * Full path of `name` on `PATH` (with `PATHEXT` on Windows), or undefined. A name with a slash is
- * checked as is.
+ * checked as is. Relative `PATH` entries (`.`, `bin`, an empty entry) are skipped: they would run a
+ * program planted in whatever directory the AWS tool that started us happens to be in.
  */
 export function findOnPath(
   name: string,
@@ -31,7 +41,7 @@ export function findOnPath(
     ? (env("PATHEXT") ?? ".COM;.EXE;.BAT;.CMD").split(";").filter(Boolean)
     : [""];
   for (const dir of (env("PATH") ?? "").split(windows ? ";" : ":")) {
-    if (!dir) continue;
+    if (!isAbsoluteDir(dir, windows)) continue;
     for (const extension of extensions) {
       // Windows takes either separator; keep the one the PATH entry uses.
       const separator = windows && dir.includes("\\") ? "\\" : "/";

@@ -1,9 +1,11 @@
 /**
  * Where messages go: the terminal when there is one (stderr otherwise). Stdout is reserved for the
- * credential_process JSON. Never pass a secret to any of these.
+ * credential_process JSON. Never pass a secret to any of these. Messages quote outside text (an
+ * endpoint's words, profile names, a helper's output), so control characters are made visible.
  * @module
  */
 import { load } from "./lazy.ts";
+import { printable } from "./sanitize.ts";
 import type { Console } from "./terminal.ts";
 import { type Env, envFlag } from "./config/files.ts";
 
@@ -107,7 +109,8 @@ export class Ui {
     return true;
   }
 
-  #emit(text: string, code: string, icon: string) {
+  #emit(raw: string, code: string, icon: string) {
+    const text = printable(raw);
     const prefix = this.options.emoji && icon ? `${icon} ` : "";
     if (!this.#toTerminal(this.#paint(code, `${prefix}${text}`, true))) {
       writeStderr(`vegas-credentials: ${text}\n`);
@@ -128,7 +131,8 @@ export class Ui {
    * The final failure line: always on stderr (the AWS CLI shows a failing process's stderr), and on
    * the terminal too when messages were shown there and stderr is elsewhere.
    */
-  error(text: string): void {
+  error(raw: string): void {
+    const text = printable(raw);
     const stderrIsTerminal = Deno.stderr.isTerminal();
     writeStderr(`vegas-credentials: ${this.#paint("31", text, stderrIsTerminal)}\n`);
     if (this.#usedTerminal && !stderrIsTerminal) {

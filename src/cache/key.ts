@@ -8,6 +8,8 @@
  */
 import type { ResolvedProfile } from "../config/resolve.ts";
 import { type Env, homeDir, processEnv } from "../config/files.ts";
+import type { CacheBinding } from "./store.ts";
+import { ConfigError } from "../errors.ts";
 
 /** File-name-safe, reversible form of a profile name: other characters become `%XX`. */
 function safeName(name: string): string {
@@ -43,6 +45,17 @@ export function roleCacheName(profile: ResolvedProfile): string {
   return `${profilePrefix("role", profile.profile)}${hash}.json`;
 }
 
+/** What a role cache entry of `profile` must have been written for (see `readEntry`). */
+export function roleBinding(profile: ResolvedProfile): CacheBinding {
+  return {
+    profile: profile.profile,
+    kind: "role",
+    roleArn: profile.roleArn,
+    mfaSerial: profile.mfaSerial,
+    durationSeconds: profile.durationSeconds,
+  };
+}
+
 /**
  * Cache file name of the MFA session of a source profile (see `vegas_mfa_session_duration`). The
  * region is left out: a session token works in every region, and role profiles of one source that
@@ -69,13 +82,27 @@ export function lockName(mfaSerial: string): string {
 /** Name of the environment variable that overrides the cache directory. */
 export const CACHE_DIR_ENV = "VEGAS_CREDENTIALS_CACHE_DIR";
 
+/** Is `path` absolute (`/…`; on Windows `C:\…` or `\\server\…`)? */
+function isAbsolute(path: string, os: typeof Deno.build.os): boolean {
+  return os === "windows" ? /^([A-Za-z]:[\\/]|[\\/]{2})/.test(path) : path.startsWith("/");
+}
+
 /**
  * `$VEGAS_CREDENTIALS_CACHE_DIR`, else the platform's cache folder + `vegas-credentials`:
  * `$XDG_CACHE_HOME` or `~/.cache` on Linux, `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on Windows.
+ * A relative override is refused: it would put the cache wherever the caller happens to run.
  */
 export function cacheDir(env: Env = processEnv, os: typeof Deno.build.os = Deno.build.os): string {
   const override = env(CACHE_DIR_ENV);
-  if (override) return override;
+  if (override) {
+    if (!isAbsolute(override, os)) {
+      throw new ConfigError(
+        `${CACHE_DIR_ENV} '${override}' is not an absolute path: set it to a full path, or ` +
+          "unset it to use the default cache directory",
+      );
+    }
+    return override;
+  }
   if (os === "darwin") return `${homeDir(env)}/Library/Caches/vegas-credentials`;
   if (os === "windows") {
     const local = env("LOCALAPPDATA") ?? `${homeDir(env)}\\AppData\\Local`;

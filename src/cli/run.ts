@@ -16,10 +16,11 @@ import { UsageError, VegasError } from "../errors.ts";
 import { optionsFromEnv, Ui, writeStderr } from "../ui.ts";
 import { type Env, processEnv } from "../config/files.ts";
 import { closestNames } from "../config/validate.ts";
+import { printable } from "../sanitize.ts";
 
-/** Writes results to stdout. */
+/** Writes results to stdout (reports quote profile names and file contents: made printable). */
 function printStdout(text: string): void {
-  const data = new TextEncoder().encode(text);
+  const data = new TextEncoder().encode(printable(text));
   for (let offset = 0; offset < data.length;) {
     offset += Deno.stdout.writeSync(data.subarray(offset));
   }
@@ -181,7 +182,7 @@ function context(
 function report(error: unknown, ui: Ui): number {
   if (error instanceof VegasError) {
     ui.error(error.message);
-    if (error.hint && ui.options.verbose) writeStderr(`hint: ${error.hint}\n`);
+    if (error.hint && ui.options.verbose) writeStderr(`hint: ${printable(error.hint)}\n`);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);

@@ -7,8 +7,8 @@ import { load } from "../lazy.ts";
 import { configFilePath, credentialsFilePath, type Env, processEnv } from "../config/files.ts";
 import { type ResolvedProfile, resolveProfile } from "../config/resolve.ts";
 import { cacheDir } from "../cache/key.ts";
-import { lockName, profilePrefix, roleCacheName } from "../cache/key.ts";
-import { ensureCacheDir } from "../cache/store.ts";
+import { lockName, profilePrefix, roleBinding, roleCacheName } from "../cache/key.ts";
+import { ensureCacheDir, UnsafeCacheLocation } from "../cache/store.ts";
 import { cachedCredentials, type CacheSlot, readFresh } from "../providers/cached.ts";
 import { credentialProcessJson, type Credentials } from "../credentials.ts";
 import type { Ui } from "../ui.ts";
@@ -24,12 +24,7 @@ export function roleSlot(profile: ResolvedProfile, env: Env = processEnv): Cache
     dir: cacheDir(env),
     name: roleCacheName(profile),
     replacesPrefix: profilePrefix("role", profile.profile),
-    meta: {
-      profile: profile.profile,
-      kind: "role",
-      roleArn: profile.roleArn,
-      mfaSerial: profile.mfaSerial,
-    },
+    meta: roleBinding(profile),
   };
 }
 
@@ -49,7 +44,12 @@ export async function assumeProfile(
     ensureCacheDir(slot.dir);
     lockPath = `${slot.dir}/${lockName(profile.mfaSerial)}`;
   } catch (error) {
-    ui.info(`cache directory ${slot.dir} unusable: ${(error as Error).message}`);
+    // The one warning about an unsafe location: its reads miss and its writes are skipped quietly.
+    ui.info(
+      error instanceof UnsafeCacheLocation
+        ? error.message
+        : `cache directory ${slot.dir} unusable: ${(error as Error).message}`,
+    );
   }
   const { fetchRoleCredentials } = await load<typeof import("../fresh.ts")>(
     "../fresh.ts",

@@ -1,12 +1,13 @@
 /**
- * `cache clean`: removes cached role credentials, MFA sessions and lock files no one holds.
+ * `cache clean`: removes cached role credentials, MFA sessions and lock files no one holds — only
+ * this user's files, even in a directory others can write to.
  * @module
  */
 import type { CommandContext } from "../cli/commands.ts";
 import { cacheDir } from "../cache/key.ts";
 import { profilePrefix } from "../cache/key.ts";
 import { acquireLock } from "../cache/lock.ts";
-import { removeMatching } from "../cache/store.ts";
+import { isOwnFile, removeMatching } from "../cache/store.ts";
 import { readSharedFiles } from "../config/files.ts";
 import { UsageError, VegasError } from "../errors.ts";
 import { noPositionals } from "./common.ts";
@@ -33,7 +34,8 @@ export async function removeIdleLocks(dir: string): Promise<[number, number]> {
   try {
     names = [...Deno.readDirSync(dir)]
       .filter((item) => item.isFile && /^mfa\.[0-9a-f]+\.lock$/.test(item.name))
-      .map((item) => item.name);
+      .map((item) => item.name)
+      .filter((name) => isOwnFile(`${dir}/${name}`));
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return [0, 0];
     throw error;

@@ -5,6 +5,7 @@
  */
 import type { CommandContext } from "../cli/commands.ts";
 import { UsageError } from "../errors.ts";
+import { describeCommand } from "../mfa/process_input.ts";
 
 /** The `--profile` value of a command that needs one; a usage error otherwise. */
 export function requiredProfile(context: CommandContext, command: string): string {
@@ -30,12 +31,11 @@ export function maskAccessKeyId(id: string): string {
 export { vegasProfileNames } from "../config/resolve.ts";
 
 /**
- * The program a command line starts, without its arguments: a `vegas_mfa_process` line may hold a
- * secret (`oathtool --totp -b SECRET`), so only its first word is ever shown.
+ * The program a command line starts, without its arguments or the variables set before it: a
+ * `vegas_mfa_process` line may hold a secret (`oathtool --totp -b SECRET`), so only that is shown.
  */
 export function commandWord(line: string): string {
-  const word = line.trim().split(/\s+/)[0] ?? "";
-  return line.trim() === word ? word : `${word} …`;
+  return describeCommand(line);
 }
 
 /** `3725` → `1h 2m`, `59` → `59s`, negative → `expired 5m ago`. */

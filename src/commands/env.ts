@@ -1,13 +1,16 @@
 /**
  * `env --profile NAME [--format sh|fish|powershell|json]`: the role's credentials as environment
- * variable assignments for `eval`. Printing credentials is this command's purpose.
+ * variable assignments for `eval`, after lines that unset `AWS_PROFILE` and `AWS_DEFAULT_PROFILE`
+ * (left set, they make JS-SDK tools such as CDK use another profile than the AWS CLI does).
+ * Printing credentials is this command's purpose.
  * @module
  */
 import type { CommandContext } from "../cli/commands.ts";
 import type { Env } from "../config/files.ts";
 import { resolveProfile } from "../config/resolve.ts";
 import { type Credentials, formatExpiration } from "../credentials.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError, VegasError } from "../errors.ts";
+import { hasControlCharacter } from "../sanitize.ts";
 import type { Ui } from "../ui.ts";
 import { assumeProfile } from "./assume.ts";
 import { noPositionals, requiredProfile } from "./common.ts";
@@ -48,17 +51,38 @@ export function quotePowerShell(value: string): string {
   return `'${value.replace(/['\u2018\u2019\u201a\u201b]/g, (quote) => quote + quote)}'`;
 }
 
-/** The assignments in `format`, one per line. */
+/** Variables `env` unsets: they would select another profile in the tools that read them. */
+export const UNSET_VARIABLES = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"] as const;
+
+/**
+ * The unset lines, then the assignments in `format`, one per line (JSON: `null` means unset).
+ * Refuses a value with a control character: a newline would end the assignment early in every
+ * shell, and `Invoke-Expression` runs PowerShell output line by line.
+ */
 export function formatVariables(vars: readonly [string, string][], format: EnvFormat): string {
+  for (const [name, value] of vars) {
+    if (hasControlCharacter(value)) {
+      throw new VegasError(`${name} holds a control character; refusing to print it for ${format}`);
+    }
+  }
+  const unset = UNSET_VARIABLES;
   switch (format) {
     case "sh":
-      return vars.map(([name, value]) => `export ${name}=${quoteSh(value)}\n`).join("");
+      return unset.map((name) => `unset ${name}\n`).join("") +
+        vars.map(([name, value]) => `export ${name}=${quoteSh(value)}\n`).join("");
     case "fish":
-      return vars.map(([name, value]) => `set -gx ${name} ${quoteFish(value)};\n`).join("");
+      // Global scope only: a plain `set -e` would erase a universal variable for every session.
+      return unset.map((name) => `set -e -g ${name};\n`).join("") +
+        vars.map(([name, value]) => `set -gx ${name} ${quoteFish(value)};\n`).join("");
     case "powershell":
-      return vars.map(([name, value]) => `$Env:${name} = ${quotePowerShell(value)}\n`).join("");
+      return unset.map((name) => `$Env:${name} = $null\n`).join("") +
+        vars.map(([name, value]) => `$Env:${name} = ${quotePowerShell(value)}\n`).join("");
     case "json":
-      return JSON.stringify(Object.fromEntries(vars), null, 2) + "\n";
+      return JSON.stringify(
+        { ...Object.fromEntries(unset.map((name) => [name, null])), ...Object.fromEntries(vars) },
+        null,
+        2,
+      ) + "\n";
   }
 }
 

@@ -1,9 +1,15 @@
 /**
  * `exec --profile NAME -- COMMAND [ARGS…]`: runs a command with the role's credentials in its
  * environment (and without `AWS_PROFILE`, so it uses them), passing its exit status through.
+ *
+ * Signals: SIGTERM is passed on. SIGINT is passed on only when the command would not get it
+ * otherwise — Ctrl-C at a terminal reaches every process of the foreground process group, the
+ * command included, and a second copy makes Terraform quit at once ("Two interrupts received"),
+ * leaving its state lock held.
  * @module
  */
 import type { CommandContext } from "../cli/commands.ts";
+import { withCallerCoreDumpFilter } from "../core_dumps.ts";
 import { UsageError, VegasError } from "../errors.ts";
 import { requiredProfile } from "./common.ts";
 import { profileVariables } from "./env.ts";
@@ -17,7 +23,7 @@ export const REMOVED_VARIABLES = [
   "AWS_CREDENTIAL_EXPIRATION",
 ] as const;
 
-/** Signals forwarded to the child. */
+/** Signals forwarded to the child (SIGINT only when it does not get it from the terminal). */
 const FORWARDED: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
 
 /** POSIX signal numbers (the same on Linux and macOS for these), for the 128+N exit status. */
@@ -49,6 +55,40 @@ export function childEnvironment(
   }
   for (const [name, value] of vars) result[name] = value;
   return result;
+}
+
+/**
+ * Is `pid` in the foreground process group of its controlling terminal, so that a Ctrl-C typed
+ * there reaches it directly? (Windows: a console's Ctrl-C reaches every process attached to it.)
+ * False when it has no terminal or cannot be looked at.
+ */
+export function receivesTerminalSignals(
+  pid: number,
+  os: typeof Deno.build.os = Deno.build.os,
+): boolean {
+  if (os === "windows") return true;
+  let pgrp: number;
+  let tpgid: number;
+  try {
+    // Fields after the command name: state ppid pgrp session tty_nr tpgid …
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[4]) === 0) return false; // no controlling terminal
+    [pgrp, tpgid] = [Number(fields[2]), Number(fields[5])];
+  } catch {
+    // No /proc (macOS, BSD): ask ps.
+    try {
+      const out = new Deno.Command("ps", {
+        args: ["-o", "pgid=", "-o", "tpgid=", "-p", String(pid)],
+        stdin: "null",
+        stderr: "null",
+      }).outputSync();
+      [pgrp, tpgid] = new TextDecoder().decode(out.stdout).trim().split(/\s+/).map(Number);
+    } catch {
+      return false;
+    }
+  }
+  return tpgid > 0 && pgrp === tpgid;
 }
 
 /** The exit status a shell would report for a child's end. */
@@ -85,7 +125,8 @@ export async function runExec(context: CommandContext): Promise<number> {
   const listeners: [Deno.Signal, () => void][] = [];
   for (const signal of FORWARDED) {
     const forward = () => {
-      if (!child) return void pending.push(signal);
+      if (!child) return void pending.push(signal); // it did not exist yet: it got nothing
+      if (signal === "SIGINT" && receivesTerminalSignals(child.pid)) return;
       try {
         child.kill(signal);
       } catch { /* the child is gone already */ }
@@ -107,14 +148,16 @@ export async function runExec(context: CommandContext): Promise<number> {
 
 function spawn(program: string, args: string[], vars: [string, string][]): Deno.ChildProcess {
   try {
-    return new Deno.Command(program, {
-      args,
-      env: childEnvironment(Deno.env.toObject(), vars),
-      clearEnv: true,
-      stdin: "inherit",
-      stdout: "inherit",
-      stderr: "inherit",
-    }).spawn();
+    return withCallerCoreDumpFilter(() =>
+      new Deno.Command(program, {
+        args,
+        env: childEnvironment(Deno.env.toObject(), vars),
+        clearEnv: true,
+        stdin: "inherit",
+        stdout: "inherit",
+        stderr: "inherit",
+      }).spawn()
+    );
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
       throw new VegasError(`command not found: ${program}`, { exitCode: 127 });

@@ -4,6 +4,7 @@
  * @module
  */
 import { onInterrupt } from "../interrupt.ts";
+import { helperEnvOptions } from "./helper_env.ts";
 
 /** The outcome of a finished child. */
 export interface ChildResult {
@@ -46,7 +47,7 @@ export async function runChild(
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
-    env: options.env ? { ...options.env } : undefined,
+    ...helperEnvOptions(options.env), // the caller's environment without AWS credentials
   }).spawn();
   const watchdog = startWatchdog(child.pid);
   const onAbort = () => killTree(child.pid);

@@ -6,6 +6,7 @@ import { VegasError } from "../errors.ts";
 import type { ResolvedProfile } from "../config/resolve.ts";
 import type { Env } from "../config/files.ts";
 import type { Ui } from "../ui.ts";
+import { printable } from "../sanitize.ts";
 
 /** What an input needs to ask for one code. */
 export interface MfaRequest {
@@ -83,8 +84,10 @@ export function normaliseCode(answer: string): string | undefined {
   return /^\d{6}$/.test(compact) ? compact : undefined;
 }
 
-/** Short description of what the code is for, used in every prompt. */
+/** Short description of what the code is for, used in every prompt (written straight to the tty). */
 export function describeRequest(request: MfaRequest): string {
   const { profile } = request;
-  return `profile ${profile.profile} (role ${profile.roleArn}, MFA device ${profile.mfaSerial})`;
+  return printable(
+    `profile ${profile.profile} (role ${profile.roleArn}, MFA device ${profile.mfaSerial})`,
+  );
 }

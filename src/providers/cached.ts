@@ -5,7 +5,7 @@
  */
 import { load } from "../lazy.ts";
 import { type Credentials, isFresh } from "../credentials.ts";
-import { type CacheEntryMeta, readEntry, writeEntry } from "../cache/store.ts";
+import { type CacheEntryMeta, readEntry, UnsafeCacheLocation, writeEntry } from "../cache/store.ts";
 import type { Ui } from "../ui.ts";
 import type { HeldLock } from "../cache/lock.ts";
 import { onInterrupt } from "../interrupt.ts";
@@ -24,7 +24,7 @@ export interface CacheSlot {
 
 /** Returns the cached credentials when fresh; logs why not with --verbose. Never throws. */
 export function readFresh(slot: CacheSlot, ui: Ui): Credentials | undefined {
-  const read = readEntry(`${slot.dir}/${slot.name}`);
+  const read = readEntry(`${slot.dir}/${slot.name}`, slot.meta);
   if (read.entry && isFresh(read.entry.credentials)) {
     ui.debug(`using cached ${slot.meta.kind} credentials from ${slot.dir}/${slot.name}`);
     return read.entry.credentials;
@@ -116,7 +116,10 @@ export async function cachedCredentials(options: CachedOptions): Promise<Credent
         credentials,
       }, slot.replacesPrefix);
     } catch (error) {
-      ui.info(`could not cache credentials in ${slot.dir}: ${(error as Error).message}`);
+      // An unsafe location was reported once already (assume checks it before the prompt).
+      if (!(error instanceof UnsafeCacheLocation)) {
+        ui.info(`could not cache credentials in ${slot.dir}: ${(error as Error).message}`);
+      }
     }
     return credentials;
   } finally {

@@ -15,6 +15,7 @@ import {
   FRESHNESS_MARGIN_SECONDS,
   isFresh,
 } from "../credentials.ts";
+import { checkedStsCredentials } from "../credential_check.ts";
 import type { ResolvedProfile, SourceKeys } from "../config/resolve.ts";
 import { VegasError } from "../errors.ts";
 
@@ -91,12 +92,12 @@ function toCredentials(
   if (!c?.AccessKeyId || !c.SecretAccessKey || !c.Expiration) {
     throw new VegasError(`STS ${action} answered without credentials`);
   }
-  const credentials = {
+  const credentials = checkedStsCredentials(action, {
     accessKeyId: c.AccessKeyId,
     secretAccessKey: c.SecretAccessKey,
     sessionToken: c.SessionToken,
     expiration: new Date(c.Expiration),
-  };
+  });
   if (!isFresh(credentials, now)) {
     // STS issues at least 15 minutes: this computer's clock must be far off. Such credentials
     // would be refused or refreshed at once by every caller, so neither print nor cache them.

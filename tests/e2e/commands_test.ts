@@ -93,9 +93,11 @@ Deno.test("exec: SIGTERM and SIGINT are forwarded to the command", async () => {
   await using world = await makeWorld({ source: MFA });
   for (const [signal, status] of [["SIGTERM", 5], ["SIGINT", 6]] as const) {
     const trap = signal.slice(3);
-    const child = new Deno.Command(cliCommand()[0], {
+    // setsid: no controlling terminal even when the tests run in one, so that nothing but exec
+    // can pass the signal on (setsid runs the program in its own process, whose pid is child.pid).
+    const child = new Deno.Command("setsid", {
       args: [
-        ...cliCommand().slice(1),
+        ...cliCommand(),
         "exec",
         "-p",
         "singer",

@@ -34,11 +34,9 @@ Deno.test("env: sh quoting survives eval in /bin/sh", async () => {
 Deno.test("env: fish and PowerShell quoting", () => {
   assert.equal(quoteFish(`a'b\\c`), `'a\\'b\\\\c'`);
   assert.equal(quotePowerShell(`a'b`), `'a''b'`);
-  assert.equal(
-    formatVariables([["A", "1"]], "powershell") + formatVariables([["A", "1"]], "fish"),
-    "$Env:A = '1'\nset -gx A '1';\n",
-  );
-  assert.deepEqual(JSON.parse(formatVariables([["A", "1"]], "json")), { A: "1" });
+  assert.ok(formatVariables([["A", "1"]], "powershell").endsWith("\n$Env:A = '1'\n"));
+  assert.ok(formatVariables([["A", "1"]], "fish").endsWith("\nset -gx A '1';\n"));
+  assert.equal(JSON.parse(formatVariables([["A", "1"]], "json")).A, "1");
 });
 
 Deno.test("env: the variables, with the region only when known", () => {

@@ -220,14 +220,14 @@ Deno.test("windows: PowerShell with the WinForms script on stdin, masked only wh
   assert.deepEqual(visible.args, ["-NoProfile", "-NonInteractive", "-Command", "-"]);
   const lines = visible.stdin!.split("\r\n");
   assert.equal(lines.at(-1), "");
-  assert.ok(lines.includes("$form.Text = 'vegas-credentials: MFA code for singer'"));
-  assert.ok(
-    lines.includes(
-      "$label.Text = ('Enter the MFA code for profile singer' + [Environment]::NewLine + " +
-        "'Role: arn:aws:iam::222222222222:role/deploy_ci/SingerRole' + " +
-        "[Environment]::NewLine + 'MFA device: arn:aws:iam::111111111111:mfa/FrankSinatra')",
-    ),
-  );
+  assert.ok(lines.includes("$form.Text = $env:VEGAS_DIALOG_TITLE"));
+  assert.ok(lines.includes("$label.Text = $env:VEGAS_DIALOG_TEXT"));
+  assert.deepEqual(visible.env, {
+    VEGAS_DIALOG_TITLE: "vegas-credentials: MFA code for singer",
+    VEGAS_DIALOG_TEXT: "Enter the MFA code for profile singer\r\n" +
+      "Role: arn:aws:iam::222222222222:role/deploy_ci/SingerRole\r\n" +
+      "MFA device: arn:aws:iam::111111111111:mfa/FrankSinatra",
+  });
   assert.ok(!visible.stdin!.includes("UseSystemPasswordChar"));
   assert.ok(
     lines.includes(
@@ -239,8 +239,10 @@ Deno.test("windows: PowerShell with the WinForms script on stdin, masked only wh
   assert.equal(hidden.cmd, "C:\\Windows\\System32\\powershell.exe");
   const hiddenLines = hidden.stdin!.split("\r\n");
   assert.ok(hiddenLines.includes("$box.UseSystemPasswordChar = $true"));
-  assert.ok(hiddenLines.includes(`$form.Text = 'Pass ''word"'`));
-  assert.ok(hiddenLines.includes(`$label.Text = 'a\\b "q" it''s'`));
+  assert.equal(hidden.env?.VEGAS_DIALOG_TITLE, `Pass 'word"`);
+  assert.equal(hidden.env?.VEGAS_DIALOG_TEXT, `a\\b "q" it's`);
+  // The script is the same fixed text whatever the dialog says.
+  assert.equal(hidden.stdin, windows.script({ hidden: true }));
   // Nothing but fixed flags on the command line.
   assert.deepEqual(hidden.args, visible.args);
 });

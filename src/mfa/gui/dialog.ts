@@ -22,6 +22,8 @@ export interface DialogCommand {
   readonly args: readonly string[];
   /** Script for the dialog program's stdin (PowerShell); never holds a secret. */
   readonly stdin?: string;
+  /** Texts passed as data in the environment (PowerShell); never a secret. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** How the dialog program ended. */
@@ -104,7 +106,7 @@ export async function showDialog(
   try {
     const result = await runChild(command.cmd, command.args, {
       signal: options.signal,
-      env: options.env,
+      env: { ...options.env, ...command.env },
       stdin: command.stdin,
     });
     return dialog.parse(result);

@@ -1,6 +1,9 @@
 /**
  * GUI dialog: a small WinForms window run by Windows PowerShell. The script goes on stdin
- * (`-Command -`), so nothing but fixed flags is on the command line.
+ * (`-Command -`), so nothing but fixed flags is on the command line. The script is fixed text:
+ * the title and the question (which name the profile, from the user's files) reach it as data,
+ * in environment variables, never inside its source — PowerShell takes U+2018–U+201B for quotes
+ * too, so no quoting scheme is worth trusting with them.
  * @module
  */
 import type { DialogAnswer, DialogCommand, DialogResult, DialogSpec } from "./dialog.ts";
@@ -12,17 +15,17 @@ export const name = "powershell";
 /** Printed before the answer so PowerShell noise is never taken for one. */
 export const ANSWER_MARKER = "vegas-answer:";
 
-/** A PowerShell expression for `text`: single-quoted lines joined by NewLine. */
-export function powerShellString(text: string): string {
-  const lines = text.split(/\r?\n/).map((line) => `'${line.replaceAll("'", "''")}'`);
-  return lines.length === 1 ? lines[0] : `(${lines.join(" + [Environment]::NewLine + ")})`;
-}
+/** Environment variables that carry the dialog's texts into the script. */
+export const TITLE_VARIABLE = "VEGAS_DIALOG_TITLE";
+/** See {@link TITLE_VARIABLE}. */
+export const TEXT_VARIABLE = "VEGAS_DIALOG_TEXT";
 
 /**
  * The dialog script. Every line is a complete statement: `-Command -` runs stdin line by line.
- * A masked text box when `hidden`; OK prints the marker and the text, Cancel prints nothing.
+ * A masked text box when `hidden`; OK prints the marker and the text, Cancel prints nothing. The
+ * texts come from {@link TITLE_VARIABLE} and {@link TEXT_VARIABLE}.
  */
-export function script(spec: DialogSpec): string {
+export function script(spec: Pick<DialogSpec, "hidden">): string {
   const lines = [
     "$ErrorActionPreference = 'Stop'",
     "[Console]::OutputEncoding = [System.Text.Encoding]::UTF8",
@@ -30,7 +33,7 @@ export function script(spec: DialogSpec): string {
     "Add-Type -AssemblyName System.Drawing",
     "[System.Windows.Forms.Application]::EnableVisualStyles()",
     "$form = New-Object System.Windows.Forms.Form",
-    `$form.Text = ${powerShellString(spec.title)}`,
+    `$form.Text = $env:${TITLE_VARIABLE}`,
     "$form.FormBorderStyle = 'FixedDialog'",
     "$form.MaximizeBox = $false",
     "$form.MinimizeBox = $false",
@@ -38,7 +41,7 @@ export function script(spec: DialogSpec): string {
     "$form.TopMost = $true",
     "$form.ClientSize = New-Object System.Drawing.Size(560, 200)",
     "$label = New-Object System.Windows.Forms.Label",
-    `$label.Text = ${powerShellString(spec.text)}`,
+    `$label.Text = $env:${TEXT_VARIABLE}`,
     "$label.SetBounds(12, 12, 536, 110)",
     "$box = New-Object System.Windows.Forms.TextBox",
     "$box.SetBounds(12, 128, 536, 24)",
@@ -61,12 +64,19 @@ export function script(spec: DialogSpec): string {
   return lines.join("\r\n") + "\r\n";
 }
 
-/** `powershell.exe -NoProfile -NonInteractive -Command -` with {@link script} on stdin. */
+/**
+ * `powershell.exe -NoProfile -NonInteractive -Command -` with {@link script} on stdin and the texts
+ * in its environment (line breaks as Windows writes them).
+ */
 export function command(spec: DialogSpec, cmd = "powershell.exe"): DialogCommand {
   return {
     cmd,
     args: ["-NoProfile", "-NonInteractive", "-Command", "-"],
     stdin: script(spec),
+    env: {
+      [TITLE_VARIABLE]: spec.title,
+      [TEXT_VARIABLE]: spec.text.replace(/\r?\n/g, "\r\n"),
+    },
   };
 }
 
