@@ -22,6 +22,22 @@ function running(marker: string): string[] {
   return found;
 }
 
+/** The parent pid of a process, from /proc. */
+function parentOf(pid: string): string {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1];
+}
+
+/** Is `pid` a live (not zombie) process? */
+function isAlive(pid: string): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return !stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+  } catch {
+    return false;
+  }
+}
+
 for (const [signal, status] of [["SIGTERM", 143], ["SIGHUP", 129], ["SIGKILL", 137]] as const) {
   Deno.test({
     name: `signals: ${signal} to assume while vegas_mfa_process runs leaves no child behind`,
@@ -44,14 +60,23 @@ for (const [signal, status] of [["SIGTERM", 143], ["SIGHUP", 129], ["SIGKILL", 1
       stderr: "piped",
     }).spawn();
     const output = child.output();
-    await waitFor("the MFA command", () => running(`sleep ${marker}`).length >= 2);
+    // The command line reaches the shell on its stdin (never argv), so only `sleep` shows the
+    // marker; its parent is the shell, the other level of the tree.
+    await waitFor("the MFA command", () => running(`sleep ${marker}`).length >= 1);
+    const sleeper = running(`sleep ${marker}`)[0].split(":")[0];
+    const shell = parentOf(sleeper);
+    assert.notEqual(shell, String(child.pid), "the MFA command runs in a shell of its own");
     Deno.kill(child.pid, signal);
     const result = await output;
-    const gone = await waitFor("the children to end", () => {
-      const left = running(`sleep ${marker}`);
-      return left.length === 0 ? true : undefined;
-    }, 5_000).catch(() => false);
-    assert.ok(gone, `left behind after 5 s: ${running(`sleep ${marker}`).join("; ")}`);
+    const alive =
+      () => [...running(`sleep ${marker}`), ...(isAlive(shell) ? [`shell ${shell}`] : [])];
+    const gone = await waitFor(
+      "the children to end",
+      () => alive().length === 0 ? true : undefined,
+      5_000,
+    )
+      .catch(() => false);
+    assert.ok(gone, `left behind after 5 s: ${alive().join("; ")}`);
     assert.equal(result.code, status, new TextDecoder().decode(result.stderr));
     assert.equal(new TextDecoder().decode(result.stdout), "");
     if (signal !== "SIGKILL") {
