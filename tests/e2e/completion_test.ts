@@ -62,6 +62,8 @@ function typeTab(terminal: Terminal, text: string, tabs = 1) {
 /** Clears the command line (Ctrl-C gives a fresh prompt in bash and zsh). */
 async function clear(terminal: Terminal) {
   terminal.key("C-c");
+  // The shell must have taken the Ctrl-C (a fresh, empty prompt) before anything else is typed.
+  await until(terminal, "a fresh prompt", () => lastLine(terminal) === "$ ");
   terminal.type("clear");
   terminal.key("Enter");
   await until(terminal, "a clear screen", () => terminal.screen().trim() === "$");
