@@ -10,7 +10,7 @@
  * ```
  * @module
  */
-export { assumeProfile, roleSlot } from "./src/commands/assume.ts";
+export { assumeProfile, roleSlot } from "./src/assume/pipeline.ts";
 export { type ResolvedProfile, resolveProfile, type SourceKeys } from "./src/config/resolve.ts";
 export {
   configFilePath,

@@ -13,7 +13,7 @@ import {
   standardCredentials,
 } from "../tests/support/harness.ts";
 import { resolveProfile } from "../src/config/resolve.ts";
-import { roleSlot } from "../src/commands/assume.ts";
+import { roleSlot } from "../src/assume/pipeline.ts";
 import { writeEntry } from "../src/cache/store.ts";
 
 if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
@@ -61,6 +61,10 @@ const commands = {
   empty: [cli[0], ...flags, `${REPO}scripts/bench_empty.ts`],
   hit: [...cli, "assume", "--profile=singer"],
 };
+
+// One full run writes the hit index (src/cache/hit_index.ts), as the first `assume` after any
+// config change does; every measured run after it is the fast path.
+runOnce(commands.hit);
 
 function runOnce(argv: string[]): number {
   const started = performance.now();

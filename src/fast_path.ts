@@ -1,17 +1,14 @@
 /**
- * The cache hit without the CLI around it. `assume --profile NAME` — the line every AWS tool runs —
- * is answered from a fresh cache entry with the same resolver and cache code as the full command,
- * and nothing else is loaded: the argument parser, the command table and the output layer cost
- * about 2 ms of start-up that a cache hit does not need (BENCHMARKS.md).
- *
- * Anything else — other arguments, `--verbose`, a miss, any error — returns undefined, and the full
- * CLI runs and does the work (or reports the error) as usual.
+ * The cache hit without the CLI, the config reader or the SDK: `assume --profile NAME` — the line
+ * every AWS tool runs — is answered from the hit index (src/cache/hit_index.ts) and the entry it
+ * names, when nothing the profile was resolved from has changed. Anything else (other arguments,
+ * `--verbose`, a miss, any error) returns undefined and the full CLI runs (docs/ARCHITECTURE.md).
  * @module
  */
-import { type Env, envFlag, processEnv } from "./config/files.ts";
-import { resolveProfile } from "./config/resolve.ts";
-import { cacheDir, roleBinding, roleCacheName } from "./cache/key.ts";
-import { readEntry } from "./cache/store.ts";
+import { type Env, envFlag, processEnv } from "./env.ts";
+import { cacheDir } from "./cache/dir.ts";
+import { currentHitIndex } from "./cache/hit_index.ts";
+import { entryIn, locationState } from "./cache/read.ts";
 import { credentialProcessJson, isFresh } from "./credentials.ts";
 
 /** Switches that change nothing on a cache hit. */
@@ -30,18 +27,17 @@ export function assumedProfile(args: readonly string[]): string | undefined {
   return undefined;
 }
 
-/**
- * The credential_process line for `args` when they ask for a profile whose cached credentials are
- * fresh; undefined when the full CLI has to run. Never throws.
- */
+/** The credential_process line for `args` from a fresh cached entry; else undefined. Never throws. */
 export function cachedAssume(args: readonly string[], env: Env = processEnv): string | undefined {
   const name = assumedProfile(args);
   if (name === undefined) return undefined;
   if (envFlag(env, "VERBOSE") || envFlag(env, "VEGAS_CREDENTIALS_VERBOSE")) return undefined;
   try {
-    const profile = resolveProfile(name, env);
-    const path = `${cacheDir(env)}/${roleCacheName(profile)}`;
-    const { entry } = readEntry(path, roleBinding(profile));
+    const dir = cacheDir(env);
+    if (locationState(dir) !== "ok") return undefined;
+    const index = currentHitIndex(dir, name, env);
+    if (!index) return undefined;
+    const { entry } = entryIn(`${dir}/${index.entry}`, index.binding);
     return entry && isFresh(entry.credentials)
       ? credentialProcessJson(entry.credentials)
       : undefined;

@@ -11,7 +11,7 @@
 
 /**
  * Imports `specifier` relative to `base` (pass `import.meta.url`). Give the module's type:
- * `await load<typeof import("./fresh.ts")>("./fresh.ts", import.meta.url)`.
+ * `await load<typeof import("./assume/role.ts")>("./assume/role.ts", import.meta.url)`.
  */
 export function load<T>(specifier: string, base: string): Promise<T> {
   return import(new URL(specifier, base).href);

@@ -619,7 +619,12 @@ Deno.test("every lazily loaded module is embedded by deno compile", async () => 
   const { lazyModules } = await import("../scripts/compile.ts");
   const modules = lazyModules("src");
   for (
-    const path of ["src/fresh.ts", "src/providers/sts.ts", "src/terminal.ts", "src/cache/lock.ts"]
+    const path of [
+      "src/assume/role.ts",
+      "src/assume/sts.ts",
+      "src/terminal.ts",
+      "src/cache/lock.ts",
+    ]
   ) {
     assert.ok(modules.includes(path), `${path} is not in the --include list`);
   }

@@ -6,6 +6,7 @@
 import type { CommandContext } from "../cli/commands.ts";
 import { cacheDir } from "../cache/key.ts";
 import { profilePrefix } from "../cache/key.ts";
+import { hitIndexName } from "../cache/hit_index.ts";
 import { acquireLock } from "../cache/lock.ts";
 import { isOwnFile, removeMatching } from "../cache/store.ts";
 import { readSharedFiles } from "../config/files.ts";
@@ -97,6 +98,8 @@ export async function cleanCache(
     const rolePrefix = profilePrefix("role", options.profile);
     if (options.roles) {
       result.roles = removeMatching(dir, (name) => isRole(name) && name.startsWith(rolePrefix));
+      // The profile's hit index goes with its entries (it only names them).
+      removeMatching(dir, (name) => name === hitIndexName(options.profile!));
     }
     if (options.sessions) {
       const prefixes = [options.profile, options.sourceProfile]
@@ -109,7 +112,10 @@ export async function cleanCache(
     }
     return result;
   }
-  if (options.roles) result.roles = removeMatching(dir, isRole);
+  if (options.roles) {
+    result.roles = removeMatching(dir, isRole);
+    removeMatching(dir, (name) => name.startsWith("hit.") && name.endsWith(".json"));
+  }
   if (options.sessions) result.sessions = removeMatching(dir, isSession);
   if (options.roles && options.sessions) {
     [result.locks, result.locksInUse] = await removeIdleLocks(dir);

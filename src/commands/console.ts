@@ -7,7 +7,7 @@
 import type { CommandContext } from "../cli/commands.ts";
 import { resolveProfile } from "../config/resolve.ts";
 import { ConfigError, UsageError } from "../errors.ts";
-import { assumeProfile } from "./assume.ts";
+import { assumeProfile } from "../assume/pipeline.ts";
 import { noPositionals, requiredProfile } from "./common.ts";
 import {
   destinationUrl,

@@ -294,7 +294,8 @@ export function checkFiles(files: SharedFiles, env: Env): Report {
     } else {
       const ignored: string[] = [];
       for (const item of Deno.readDirSync(dir)) {
-        if (!item.name.endsWith(".json")) continue;
+        // Entries only: a hit index (hit.*.json) is checked each time the fast path reads it.
+        if (!item.name.endsWith(".json") || item.name.startsWith("hit.")) continue;
         const read = readEntry(`${dir}/${item.name}`);
         if (read.reason) ignored.push(read.reason);
       }

@@ -12,7 +12,7 @@ import { type Credentials, formatExpiration } from "../credentials.ts";
 import { UsageError, VegasError } from "../errors.ts";
 import { hasControlCharacter } from "../sanitize.ts";
 import type { Ui } from "../ui.ts";
-import { assumeProfile } from "./assume.ts";
+import { assumeProfile } from "../assume/pipeline.ts";
 import { noPositionals, requiredProfile } from "./common.ts";
 
 /** Output formats of `env`. */

@@ -5,7 +5,7 @@
  */
 import type { CommandContext } from "../cli/commands.ts";
 import { type ResolvedProfile, resolveProfile } from "../config/resolve.ts";
-import { roleSlot } from "./assume.ts";
+import { roleSlot } from "../assume/pipeline.ts";
 import { defaultSessionName } from "../session_name.ts";
 import {
   alignColumns,

@@ -7,9 +7,9 @@ import { type Env, readSharedFiles } from "../config/files.ts";
 import { resolveProfile } from "../config/resolve.ts";
 import { readEntry } from "../cache/store.ts";
 import { isFresh } from "../credentials.ts";
-import { CHAINED_ROLE_MAX_SECONDS } from "../fresh.ts";
-import { sessionSlot } from "../providers/mfa_session.ts";
-import { roleSlot } from "./assume.ts";
+import { CHAINED_ROLE_MAX_SECONDS } from "../config/resolve.ts";
+import { sessionSlot } from "../assume/mfa_session.ts";
+import { roleSlot } from "../assume/pipeline.ts";
 import { alignColumns, formatRemaining, noPositionals, vegasProfileNames } from "./common.ts";
 
 /** What the cache holds in one slot. */

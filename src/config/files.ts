@@ -4,26 +4,9 @@
  */
 import { configProfiles, decodeIni, type IniSections, IniSyntaxError, parseIni } from "./ini.ts";
 import { ConfigError } from "../errors.ts";
+import { type Env, homeDir, processEnv } from "../env.ts";
 
-/** Reads an environment variable; injectable so tests and the library can pass their own. */
-export type Env = (name: string) => string | undefined;
-
-/** The process environment. */
-export const processEnv: Env = (name) => Deno.env.get(name);
-
-/** Is this environment flag set? Set unless empty, `false` or `0` (the original tool's rule). */
-export function envFlag(env: Env, name: string): boolean {
-  const value = env(name);
-  return value !== undefined && value !== "" && value.toLowerCase() !== "false" && value !== "0";
-}
-
-/** The user's home directory (HOME, else the Windows profile directory). */
-export function homeDir(env: Env = processEnv): string {
-  const home = env("HOME") ?? env("USERPROFILE") ??
-    (env("HOMEDRIVE") && env("HOMEPATH") ? `${env("HOMEDRIVE")}${env("HOMEPATH")}` : undefined);
-  if (!home) throw new ConfigError("cannot find your home directory: HOME is not set");
-  return home;
-}
+export { type Env, envFlag, homeDir, processEnv } from "../env.ts";
 
 /** Path of the shared config file: `$AWS_CONFIG_FILE` else `~/.aws/config`. */
 export function configFilePath(env: Env = processEnv): string {

@@ -66,7 +66,7 @@ export type MfaOutcome = "cancelled" | "timeout" | "rejected";
 /**
  * The MFA prompt ended without an accepted code: cancelled, timed out, or every code rejected. It
  * concerns the MFA device, not the role, so the processes waiting for the same device end with it
- * too instead of prompting in turn (src/providers/cached.ts).
+ * too instead of prompting in turn (src/assume/cached.ts).
  */
 export class MfaFailed extends VegasError {
   constructor(message: string, readonly outcome: MfaOutcome, options: { cause?: unknown } = {}) {

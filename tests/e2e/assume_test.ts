@@ -91,7 +91,7 @@ Deno.test("assume: editing the config misses the cache and replaces the old file
   await using world = await makeWorld({ source: MFA });
   assert.equal((await runCli(world.sandbox, ASSUME)).code, 0);
   const before = [...Deno.readDirSync(world.sandbox.cacheDir)].filter((f) =>
-    f.name.endsWith(".json")
+    f.name.startsWith("role.") && f.name.endsWith(".json")
   );
   Deno.writeTextFileSync(world.sandbox.configFile, "duration_seconds = 1800\n", { append: true });
   world.nextWindow(); // a fresh code (STS takes each code once)
@@ -99,7 +99,7 @@ Deno.test("assume: editing the config misses the cache and replaces the old file
   assert.equal(after.code, 0, after.stderr);
   assert.equal(world.sts.count("AssumeRole", true), 2);
   const files = [...Deno.readDirSync(world.sandbox.cacheDir)].filter((f) =>
-    f.name.endsWith(".json")
+    f.name.startsWith("role.") && f.name.endsWith(".json")
   );
   assert.equal(files.length, 1);
   assert.notEqual(files[0].name, before[0].name);
@@ -110,8 +110,9 @@ Deno.test("assume: credentials with less than 10 minutes left are refreshed", as
   const first = await runCli(world.sandbox, ASSUME);
   assert.equal(first.code, 0, first.stderr);
   // The cached credentials age (STS itself never issues less than 15 minutes).
-  const name = [...Deno.readDirSync(world.sandbox.cacheDir)].find((f) => f.name.endsWith(".json"))!
-    .name;
+  const name =
+    [...Deno.readDirSync(world.sandbox.cacheDir)].find((f) => f.name.startsWith("role."))!
+      .name;
   const { entry } = readEntry(`${world.sandbox.cacheDir}/${name}`);
   writeEntry(world.sandbox.cacheDir, name, {
     ...entry!,

@@ -30,7 +30,7 @@ export const DEFAULT_STEP_SECONDS = 30;
 
 /**
  * Test-only environment variable: milliseconds to add to the real clock when placing TOTP windows.
- * The program reads the same name (`TEST_CLOCK_OFFSET_ENV` in src/refresh.ts).
+ * The program reads the same name (`TEST_CLOCK_OFFSET_ENV` in src/assume/mfa_retry.ts).
  */
 export const CLOCK_OFFSET_ENV = "VEGAS_CREDENTIALS_TEST_CLOCK_OFFSET_MS";
 

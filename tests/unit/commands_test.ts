@@ -17,7 +17,7 @@ import {
 } from "../../src/commands/env.ts";
 import { childEnvironment, exitStatus } from "../../src/commands/exec.ts";
 import { profileArgument, splitCommandLine } from "../../src/commands/doctor.ts";
-import { isRejectedSession } from "../../src/providers/mfa_session.ts";
+import { isRejectedSession } from "../../src/assume/mfa_session.ts";
 import { VegasError } from "../../src/errors.ts";
 import { findCommand, run } from "../../src/cli/run.ts";
 import { cleanCache, removeIdleLocks } from "../../src/commands/cache_clean.ts";

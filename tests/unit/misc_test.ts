@@ -5,7 +5,7 @@ import { findCommand } from "../../src/cli/run.ts";
 import { UsageError } from "../../src/errors.ts";
 import { codeFromOutput, shellCommand } from "../../src/mfa/process_input.ts";
 import { normaliseCode } from "../../src/mfa/types.ts";
-import { msUntilNextWindow, TEST_CLOCK_OFFSET_ENV, totpNow } from "../../src/refresh.ts";
+import { msUntilNextWindow, TEST_CLOCK_OFFSET_ENV, totpNow } from "../../src/assume/mfa_retry.ts";
 import { CLOCK_OFFSET_ENV, msUntilNextStep } from "../support/totp.ts";
 import { optionsFromEnv } from "../../src/ui.ts";
 

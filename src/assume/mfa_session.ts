@@ -18,7 +18,7 @@ import { removeMatching } from "../cache/store.ts";
 import type { Ui } from "../ui.ts";
 import { VegasError } from "../errors.ts";
 import { cachedCredentials, type CacheSlot } from "./cached.ts";
-import { withMfaCode } from "../refresh.ts";
+import { withMfaCode } from "./mfa_retry.ts";
 import { defaultSessionName } from "../session_name.ts";
 
 /** STS error codes meaning the session's keys are no longer accepted. */

@@ -3,15 +3,14 @@
  * code — a person is asked again (3 attempts), a generator gets one retry in the next TOTP window.
  * @module
  */
-import { load } from "./lazy.ts";
-import type { Credentials } from "./credentials.ts";
-import type { ResolvedProfile, SourceKeys } from "./config/resolve.ts";
-import { CHAIN_ENV } from "./config/resolve.ts";
-import type { Env } from "./config/files.ts";
-import type { Ui } from "./ui.ts";
-import { raceInputs, selectInputs } from "./mfa/race.ts";
-import { MfaFailed, type MfaRequest } from "./mfa/types.ts";
-import { defaultSessionName } from "./session_name.ts";
+import { load } from "../lazy.ts";
+import type { Credentials } from "../credentials.ts";
+import type { ResolvedProfile } from "../config/resolve.ts";
+import { CHAIN_ENV } from "../config/resolve.ts";
+import type { Env } from "../config/files.ts";
+import type { Ui } from "../ui.ts";
+import { raceInputs, selectInputs } from "../mfa/race.ts";
+import { MfaFailed, type MfaRequest } from "../mfa/types.ts";
 
 /** A person gets this many tries at typing a code. */
 const MAX_ATTEMPTS = 3;
@@ -47,8 +46,8 @@ export async function withMfaCode(
   env: Env,
   call: StsCallWithCode,
 ): Promise<Credentials> {
-  const { MfaCodeRejected } = await load<typeof import("./providers/sts.ts")>(
-    "./providers/sts.ts",
+  const { MfaCodeRejected } = await load<typeof import("./sts.ts")>(
+    "./sts.ts",
     import.meta.url,
   );
   await ui.openConsole();
@@ -99,23 +98,4 @@ export async function withMfaCode(
       }
     }
   }
-}
-
-/** Fresh role credentials straight from STS, with an MFA prompt. */
-export async function assumeRoleWithMfa(
-  profile: ResolvedProfile,
-  ui: Ui,
-  env: Env,
-  keys: SourceKeys = profile.source,
-): Promise<Credentials> {
-  const sts = load<typeof import("./providers/sts.ts")>("./providers/sts.ts", import.meta.url); // load the SDK while the user reads the prompt
-  const sessionName = profile.roleSessionName ?? await defaultSessionName(env);
-  return withMfaCode(profile, ui, env, async (code) => {
-    const { assumeRole } = await sts;
-    ui.debug(`calling STS AssumeRole for ${profile.roleArn} as session ${sessionName}`);
-    return assumeRole(profile, sessionName, keys, {
-      serialNumber: profile.mfaSerial,
-      tokenCode: code,
-    }, (text) => ui.info(text));
-  });
 }
