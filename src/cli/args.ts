@@ -33,7 +33,8 @@ export interface OptionSpec {
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
 /** Option values by long name: a `multiple` option's value is the list of the values given. */
-export type OptionValues = Record<string, string | boolean | string[] | undefined>;
+export type { OptionValues } from "../commands/context.ts";
+import type { OptionValues } from "../commands/context.ts";
 
 /** The result of parsing. */
 export interface ParsedArgs {

@@ -9,17 +9,8 @@ import type { Ui } from "../ui.ts";
 import type { Env } from "../config/files.ts";
 import { runAssume } from "../commands/assume.ts";
 
-/** What a command gets. */
-export interface CommandContext {
-  readonly values: OptionValues;
-  readonly positionals: readonly string[];
-  /** Arguments after `--`. */
-  readonly rest: readonly string[];
-  readonly ui: Ui;
-  readonly env: Env;
-  /** Writes to stdout (results only). */
-  readonly print: (text: string) => void;
-}
+export type { CommandContext } from "../commands/context.ts";
+import type { CommandContext } from "../commands/context.ts";
 
 /** One command of the CLI. */
 export interface Command {
@@ -312,8 +303,8 @@ export const COMMANDS: readonly Command[] = [
       "Then open a new shell.",
     ].join("\n"),
     run: async (context) =>
-      (await load<typeof import("../commands/completion.ts")>(
-        "../commands/completion.ts",
+      (await load<typeof import("./completion.ts")>(
+        "./completion.ts",
         import.meta.url,
       )).runCompletion(context),
   },
@@ -334,8 +325,8 @@ export const COMMANDS: readonly Command[] = [
     usage: "vegas-credentials help [COMMAND]",
     options: {},
     run: async (context) =>
-      (await load<typeof import("../commands/help_command.ts")>(
-        "../commands/help_command.ts",
+      (await load<typeof import("./help_command.ts")>(
+        "./help_command.ts",
         import.meta.url,
       )).runHelp(context),
   },

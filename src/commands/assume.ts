@@ -7,7 +7,7 @@ import { load } from "../lazy.ts";
 import { configFilePath, credentialsFilePath } from "../config/files.ts";
 import { assumeProfile } from "../assume/pipeline.ts";
 import { credentialProcessJson } from "../credentials.ts";
-import type { CommandContext } from "../cli/commands.ts";
+import type { CommandContext } from "./context.ts";
 import { UsageError } from "../errors.ts";
 
 /** Runs `assume --profile NAME`: one line of credential_process JSON on stdout. */

@@ -3,7 +3,7 @@
  * this user's files, even in a directory others can write to.
  * @module
  */
-import type { CommandContext } from "../cli/commands.ts";
+import type { CommandContext } from "./context.ts";
 import { cacheDir } from "../cache/key.ts";
 import { profilePrefix } from "../cache/key.ts";
 import { hitIndexName } from "../cache/hit_index.ts";

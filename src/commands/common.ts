@@ -3,7 +3,7 @@
  * by `assume`.
  * @module
  */
-import type { CommandContext } from "../cli/commands.ts";
+import type { CommandContext } from "./context.ts";
 import { UsageError } from "../errors.ts";
 import { describeCommand } from "../mfa/process_input.ts";
 

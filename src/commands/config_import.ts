@@ -5,7 +5,7 @@
  * replaces the file in one rename.
  * @module
  */
-import type { CommandContext } from "../cli/commands.ts";
+import type { CommandContext } from "./context.ts";
 import { ConfigError, UsageError, VegasError } from "../errors.ts";
 import {
   configFilePath,

@@ -3,7 +3,7 @@
  * @module
  */
 import { load } from "../lazy.ts";
-import type { CommandContext } from "../cli/commands.ts";
+import type { CommandContext } from "./context.ts";
 import { configFilePath, credentialsFilePath, type Env, readSharedFiles } from "../config/files.ts";
 import { type ResolvedProfile, resolveProfile } from "../config/resolve.ts";
 import { cacheDir } from "../cache/key.ts";

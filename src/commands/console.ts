@@ -4,7 +4,7 @@
  * session or prompt), through the federation endpoint of the role's partition.
  * @module
  */
-import type { CommandContext } from "../cli/commands.ts";
+import type { CommandContext } from "./context.ts";
 import { resolveProfile } from "../config/resolve.ts";
 import { ConfigError, UsageError } from "../errors.ts";
 import { assumeProfile } from "../assume/pipeline.ts";

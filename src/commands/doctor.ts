@@ -4,7 +4,7 @@
  * @module
  */
 import { load } from "../lazy.ts";
-import type { CommandContext } from "../cli/commands.ts";
+import type { CommandContext } from "./context.ts";
 import { type Env, readSharedFiles, type SharedFiles } from "../config/files.ts";
 import {
   CHAINED_ROLE_MAX_SECONDS,

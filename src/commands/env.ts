@@ -5,7 +5,7 @@
  * Printing credentials is this command's purpose.
  * @module
  */
-import type { CommandContext } from "../cli/commands.ts";
+import type { CommandContext } from "./context.ts";
 import type { Env } from "../config/files.ts";
 import { resolveProfile } from "../config/resolve.ts";
 import { type Credentials, formatExpiration } from "../credentials.ts";

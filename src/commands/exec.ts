@@ -8,7 +8,7 @@
  * leaving its state lock held.
  * @module
  */
-import type { CommandContext } from "../cli/commands.ts";
+import type { CommandContext } from "./context.ts";
 import { withCallerCoreDumpFilter } from "../core_dumps.ts";
 import { UsageError, VegasError } from "../errors.ts";
 import { requiredProfile } from "./common.ts";

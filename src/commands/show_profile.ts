@@ -3,7 +3,7 @@
  * Never shows a secret: the access key id is masked, the secret key and tokens only reported as set.
  * @module
  */
-import type { CommandContext } from "../cli/commands.ts";
+import type { CommandContext } from "./context.ts";
 import { type ResolvedProfile, resolveProfile } from "../config/resolve.ts";
 import { roleSlot } from "../assume/pipeline.ts";
 import { defaultSessionName } from "../session_name.ts";

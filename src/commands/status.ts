@@ -2,7 +2,7 @@
  * `status [--json]`: every vegas profile, its role, and what the cache holds for it.
  * @module
  */
-import type { CommandContext } from "../cli/commands.ts";
+import type { CommandContext } from "./context.ts";
 import { type Env, readSharedFiles } from "../config/files.ts";
 import { resolveProfile } from "../config/resolve.ts";
 import { readEntry } from "../cache/store.ts";

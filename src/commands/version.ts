@@ -2,7 +2,7 @@
  * `version` / `--version`.
  * @module
  */
-import type { CommandContext } from "../cli/commands.ts";
+import type { CommandContext } from "./context.ts";
 import { VERSION } from "../version.ts";
 
 /** Prints the version; with `--full` also OS, architecture and the Deno runtime. */

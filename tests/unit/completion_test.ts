@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { COMMANDS, GLOBAL_OPTIONS } from "../../src/cli/commands.ts";
-import { completionModel, completionScript, SHELLS } from "../../src/commands/completion.ts";
+import { completionModel, completionScript, SHELLS } from "../../src/cli/completion.ts";
 
 Deno.test("completion: every command, option and choice of the table is in every script", () => {
   for (const shell of SHELLS) {

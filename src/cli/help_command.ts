@@ -2,9 +2,9 @@
  * `help [COMMAND]`: the same text as `--help` and `COMMAND --help`.
  * @module
  */
-import type { CommandContext } from "../cli/commands.ts";
-import { COMMANDS } from "../cli/commands.ts";
-import { commandHelp, groupCommands, groupHelp, mainHelp } from "../cli/help.ts";
+import type { CommandContext } from "../commands/context.ts";
+import { COMMANDS } from "./commands.ts";
+import { commandHelp, groupCommands, groupHelp, mainHelp } from "./help.ts";
 import { UsageError } from "../errors.ts";
 import { closestNames } from "../config/validate.ts";
 

@@ -7,9 +7,9 @@
  * one short process that reads only the config file, with no other work behind it.
  * @module
  */
-import type { CommandContext } from "../cli/commands.ts";
-import { COMMANDS, GLOBAL_OPTIONS, VERSION_OPTION } from "../cli/commands.ts";
-import type { OptionSpec, OptionSpecs } from "../cli/args.ts";
+import type { CommandContext } from "../commands/context.ts";
+import { COMMANDS, GLOBAL_OPTIONS, VERSION_OPTION } from "./commands.ts";
+import type { OptionSpec, OptionSpecs } from "./args.ts";
 import { UsageError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 
