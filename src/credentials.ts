@@ -5,9 +5,13 @@
 
 /** Temporary credentials with an expiry. */
 export interface Credentials {
+  /** ASIA… */
   readonly accessKeyId: string;
+  /** The secret key. */
   readonly secretAccessKey: string;
+  /** The session token. */
   readonly sessionToken?: string;
+  /** When they expire. */
   readonly expiration: Date;
 }
 

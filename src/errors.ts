@@ -13,6 +13,7 @@ export class VegasError extends Error {
   /** Optional hint printed on a second line in verbose mode or by `doctor`. */
   readonly hint?: string;
 
+  /** `message` is the one line shown; `options` the exit code (default 1), hint and cause. */
   constructor(
     message: string,
     options: { exitCode?: number; hint?: string; cause?: unknown } = {},
@@ -34,6 +35,7 @@ export class UsageError extends VegasError {
 
 /** A configuration problem: names the profile, key and file it comes from. */
 export class ConfigError extends VegasError {
+  /** `message` names the profile, key and file; `hint` says what to do. */
   constructor(message: string, hint?: string) {
     super(message, { hint });
     this.name = "ConfigError";

@@ -8,8 +8,11 @@ export type Origin = string;
 
 /** Long-term (or session) keys of the source profile. Never printed. */
 export interface SourceKeys {
+  /** The access key id (AKIA… for an IAM user). */
   readonly accessKeyId: string;
+  /** The secret access key. */
   readonly secretAccessKey: string;
+  /** Only when the source keys are themselves temporary. */
   readonly sessionToken?: string;
 }
 
@@ -17,17 +20,23 @@ export interface SourceKeys {
 export interface ResolvedProfile {
   /** Target profile name (the `--profile` value). */
   readonly profile: string;
+  /** `vegas_role_arn`: the role to assume. */
   readonly roleArn: string;
+  /** `vegas_source_profile`: the profile with the IAM user keys and `mfa_serial`. */
   readonly sourceProfile: string;
+  /** `duration_seconds` (default 3600). */
   readonly durationSeconds: number;
   /** Explicit `role_session_name`; the OS-derived default is computed only when STS is called. */
   readonly roleSessionName?: string;
+  /** `external_id`, when the role requires one. */
   readonly externalId?: string;
+  /** The STS region: the role profile's, else the source profile's, else the environment's. */
   readonly region: string;
   /** Explicit STS endpoint, when one is configured. */
   readonly endpoint?: string;
   /** `sts_regional_endpoints = legacy`: use the global endpoint for us-east-1. */
   readonly useGlobalEndpoint: boolean;
+  /** The source profile's `mfa_serial`: an MFA device ARN or a hardware token serial. */
   readonly mfaSerial: string;
   /** `vegas_mfa_process`: a shell command printing the code. */
   readonly mfaProcess?: string;
@@ -35,13 +44,19 @@ export interface ResolvedProfile {
   readonly mfaTimeoutSeconds: number;
   /** `vegas_mfa_inputs`: which inputs race, in order; undefined = all available. */
   readonly mfaInputs?: readonly string[];
+  /** `vegas_yubikey_serial`: which YubiKey, when several are plugged in. */
   readonly yubikeySerial?: string;
+  /** `vegas_yubikey_label`: the OATH account (default: `mfa_serial`). */
   readonly yubikeyLabel: string;
+  /** `vegas_ykman_path`: where `ykman` is, when not on PATH. */
   readonly ykmanPath?: string;
   /** `vegas_mfa_session_duration` on the source profile: reuse one MFA session (seconds). */
   readonly mfaSessionDuration?: number;
+  /** The source profile's keys. Never printed. */
   readonly source: SourceKeys;
+  /** The config file read. */
   readonly configFile: string;
+  /** The credentials file read. */
   readonly credentialsFile: string;
   /** Where each setting came from, by setting name; for `config show-profile`. */
   readonly origins: Readonly<Record<string, Origin>>;
