@@ -4,13 +4,11 @@
  * @module
  */
 import { load } from "../lazy.ts";
-import type { OptionSpec, OptionSpecs, OptionValues } from "./args.ts";
-import type { Ui } from "../ui.ts";
-import type { Env } from "../config/files.ts";
+import type { OptionSpec, OptionSpecs } from "./args.ts";
 import { runAssume } from "../commands/assume.ts";
+import type { CommandContext } from "../commands/context.ts";
 
 export type { CommandContext } from "../commands/context.ts";
-import type { CommandContext } from "../commands/context.ts";
 
 /** One command of the CLI. */
 export interface Command {
