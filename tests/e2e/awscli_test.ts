@@ -4,36 +4,13 @@
  */
 import assert from "node:assert/strict";
 import { TOTP_COMMAND } from "../support/harness.ts";
-import { awsCli, makeWorld, ROLES, type World } from "../support/world.ts";
+import { awsCallerIdentity, makeWorld, ROLES, type World } from "../support/world.ts";
 
 const MFA = `vegas_mfa_process = ${TOTP_COMMAND}`;
 
 /** `aws sts get-caller-identity --profile singer` against the emulator, without a terminal. */
-async function callerIdentity(world: World) {
-  const output = await new Deno.Command("setsid", {
-    args: [
-      "-w",
-      awsCli(),
-      "sts",
-      "get-caller-identity",
-      "--profile",
-      "singer",
-      "--region",
-      "us-east-1",
-      "--endpoint-url",
-      world.sts.url,
-      "--output",
-      "json",
-    ],
-    env: world.sandbox.env,
-    clearEnv: true,
-    stdin: "null",
-  }).output();
-  return {
-    code: output.code,
-    stdout: new TextDecoder().decode(output.stdout),
-    stderr: new TextDecoder().decode(output.stderr),
-  };
+function callerIdentity(world: World) {
+  return awsCallerIdentity(world.sandbox.env, world.sts.url, "singer");
 }
 
 function configFor(world: World) {

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { runCli, type Sandbox, TEST_USER, TOTP_COMMAND } from "../support/harness.ts";
-import { awsCli, makeWorld, ROLES, type World } from "../support/world.ts";
+import { awsCallerIdentity, makeWorld, ROLES, type World } from "../support/world.ts";
 
 const MFA_SERIAL = TEST_USER.mfaSerial;
 const OTHER_SERIAL = "arn:aws:iam::111111111111:mfa/DeanMartin";
@@ -108,28 +108,8 @@ sso_region = eu-west-1
 }
 
 /** `aws sts get-caller-identity --profile NAME` against the emulator, as a user runs it. */
-async function callerIdentity(world: World, profile: string) {
-  const output = await new Deno.Command("setsid", {
-    args: [
-      "-w",
-      awsCli(),
-      "sts",
-      "get-caller-identity",
-      "--profile",
-      profile,
-      "--region",
-      "us-east-1",
-      "--endpoint-url",
-      world.sts.url,
-      "--output",
-      "json",
-    ],
-    env: world.sandbox.env,
-    clearEnv: true,
-    stdin: "null",
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+function callerIdentity(world: World, profile: string) {
+  return awsCallerIdentity(world.sandbox.env, world.sts.url, profile);
 }
 
 function backupOf(sandbox: Sandbox): string {

@@ -13,7 +13,7 @@ import {
   TOTP_COMMAND,
 } from "../support/harness.ts";
 import { type EmulatorRole, startStsEmulator } from "../support/sts_server.ts";
-import { awsCli } from "../support/world.ts";
+import { awsCallerIdentity } from "../support/world.ts";
 
 const ROLE = (name: string) => `arn:aws:iam::222222222222:role/${name}`;
 const SINGER = ROLE("SingerRole");
@@ -66,32 +66,15 @@ async function callerIdentity(sandbox: Sandbox, profile: string, roles: readonly
     roles: roles.map((arn): EmulatorRole => ({ arn })),
   });
   try {
-    const output = await new Deno.Command("setsid", {
-      args: [
-        "-w",
-        awsCli(),
-        "sts",
-        "get-caller-identity",
-        "--profile",
-        profile,
-        "--region",
-        "us-east-1",
-        "--endpoint-url",
-        sts.url,
-        "--output",
-        "json",
-      ],
-      env: { ...sandbox.env, AWS_ENDPOINT_URL_STS: sts.url },
-      clearEnv: true,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stdout = new TextDecoder().decode(output.stdout);
+    const output = await awsCallerIdentity(
+      { ...sandbox.env, AWS_ENDPOINT_URL_STS: sts.url },
+      sts.url,
+      profile,
+    );
     return {
       code: output.code,
-      arn: output.code === 0 ? JSON.parse(stdout).Arn as string : undefined,
-      stderr: new TextDecoder().decode(output.stderr),
+      arn: output.code === 0 ? JSON.parse(output.stdout).Arn as string : undefined,
+      stderr: output.stderr,
       assumed: sts.calls.filter((c) => c.action === "AssumeRole").map((c) => c.params.RoleArn),
     };
   } finally {

@@ -102,3 +102,43 @@ export function awsCli(): string {
     return "aws";
   }
 }
+
+/** What `aws sts get-caller-identity` printed. */
+export interface CallerIdentityRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * `aws sts get-caller-identity --profile PROFILE` against the emulator at `stsUrl`, as a user runs
+ * it but without a terminal (`setsid`, no stdin). The AWS CLI 2.9 in Debian ignores
+ * AWS_ENDPOINT_URL_STS, hence `--endpoint-url`; our program gets the variable from `env`.
+ */
+export async function awsCallerIdentity(
+  env: Record<string, string>,
+  stsUrl: string,
+  profile: string,
+): Promise<CallerIdentityRun> {
+  const output = await new Deno.Command("setsid", {
+    args: [
+      "-w",
+      awsCli(),
+      "sts",
+      "get-caller-identity",
+      "--profile",
+      profile,
+      "--region",
+      "us-east-1",
+      "--endpoint-url",
+      stsUrl,
+      "--output",
+      "json",
+    ],
+    env,
+    clearEnv: true,
+    stdin: "null",
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
