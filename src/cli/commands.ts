@@ -70,14 +70,15 @@ export const COMMANDS: readonly Command[] = [
   {
     name: "env",
     summary: "Print a role profile's credentials as shell variable assignments (for eval)",
-    usage: "vegas-credentials env --profile=NAME [--format=sh|fish|powershell|json]",
+    usage: "vegas-credentials env --profile=NAME [-f|--format=sh|fish|powershell|json]",
     options: {
       ...profileOption,
       format: {
         type: "string",
+        short: "f",
         value: "FORMAT",
-        description: "sh (default), fish, powershell or json",
-        choices: ["sh", "fish", "powershell", "json"],
+        description: "sh (default; also bash, zsh), fish, powershell (also pwsh) or json",
+        choices: ["sh", "bash", "zsh", "fish", "powershell", "pwsh", "json"],
       },
     },
     details: [

@@ -21,6 +21,13 @@ export const ENV_FORMATS = ["sh", "fish", "powershell", "json"] as const;
 /** One of {@link ENV_FORMATS}. */
 export type EnvFormat = typeof ENV_FORMATS[number];
 
+/** Names users reach for first: the shell's own name means its format. */
+export const FORMAT_ALIASES: Readonly<Record<string, EnvFormat>> = {
+  bash: "sh",
+  zsh: "sh",
+  pwsh: "powershell",
+};
+
 /** The variables for `credentials`, in a stable order; the region ones only when `region` is known. */
 export function credentialVariables(
   credentials: Credentials,
@@ -102,9 +109,12 @@ export async function profileVariables(
 export async function runEnv(context: CommandContext): Promise<number> {
   noPositionals(context);
   const name = requiredProfile(context, "env");
-  const format = context.values.format ?? "sh";
+  const given = String(context.values.format ?? "sh");
+  const format = FORMAT_ALIASES[given] ?? given;
   if (!ENV_FORMATS.includes(format as EnvFormat)) {
-    throw new UsageError(`--format must be one of ${ENV_FORMATS.join(", ")}, not '${format}'`);
+    throw new UsageError(
+      `--format must be one of ${ENV_FORMATS.join(", ")} (or bash, zsh, pwsh), not '${given}'`,
+    );
   }
   const vars = await profileVariables(name, context.ui, context.env);
   context.print(formatVariables(vars, format as EnvFormat));

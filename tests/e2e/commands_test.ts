@@ -43,6 +43,11 @@ Deno.test("env: sh output evaluated by sh sets the credentials; other formats", 
   assert.match(fish.stdout, new RegExp(`^set -gx AWS_ACCESS_KEY_ID '${id}';$`, "m"));
   const powershell = await runCli(world.sandbox, ["env", "-p", "singer", "--format=powershell"]);
   assert.match(powershell.stdout, new RegExp(`^\\$Env:AWS_ACCESS_KEY_ID = '${id}'$`, "m"));
+  // The shells' own names, and -f.
+  for (const [alias, same] of [["bash", env], ["zsh", env], ["pwsh", powershell]] as const) {
+    const aliased = await runCli(world.sandbox, ["env", "-p", "singer", "-f", alias]);
+    assert.equal(aliased.stdout, same.stdout, alias);
+  }
   assert.equal(world.sts.count("AssumeRole"), 1);
 
   const bad = await runCli(world.sandbox, ["env", "-p", "singer", "--format=csh"]);
