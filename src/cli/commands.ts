@@ -78,7 +78,7 @@ export const COMMANDS: readonly Command[] = [
         short: "f",
         value: "FORMAT",
         description: "sh (default; also bash, zsh), fish, powershell (also pwsh) or json",
-        choices: ["sh", "bash", "zsh", "fish", "powershell", "pwsh", "json"],
+        choices: ["sh", "fish", "powershell", "json"],
       },
     },
     details: [
