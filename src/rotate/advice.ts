@@ -48,7 +48,7 @@ export function extraKeyAdvice(
   let why: string;
   if (!other.active) {
     why = "is inactive (rotate --deactivate-only leaves the old key so)";
-  } else if (other.created && stored.created && other.created > stored.created) {
+  } else if (other.created && stored.created && other.created >= stored.created) {
     why =
       "is newer than the stored key and stored nowhere vegas-credentials knows: most likely a " +
       "rotate was interrupted after creating it, before storing it, so its secret is lost and " +

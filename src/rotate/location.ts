@@ -90,10 +90,15 @@ export class FileKeyLocation implements KeyLocation {
   }
 
   read(): Promise<AccessKeyPair> {
-    return Promise.resolve(this.#lines().pair);
+    // A promise in every case: a failure is a rejection, as from any other place.
+    return Promise.resolve().then(() => this.#lines().pair);
   }
 
   replace(expectedId: string, next: AccessKeyPair): Promise<void> {
+    return Promise.resolve().then(() => this.#replace(expectedId, next));
+  }
+
+  #replace(expectedId: string, next: AccessKeyPair): void {
     const found = this.#lines();
     if (found.pair.accessKeyId !== expectedId) {
       throw new VegasError(
@@ -129,7 +134,6 @@ export class FileKeyLocation implements KeyLocation {
       new TextEncoder().encode(joinLines(edited.lines)),
       `${this.path} changed while rotate was writing the new key: nothing written`,
     );
-    return Promise.resolve();
   }
 
   /** Reads the file and finds the key lines of the profile's own section. */

@@ -47,10 +47,13 @@ export interface IamCaller {
   readonly mfa: boolean;
 }
 
-/** A held request: `arrived` resolves when it comes in; `release` lets it go on. */
+/** A held request: `arrived` resolves when it comes in. */
 export interface Hold {
   readonly arrived: Promise<void>;
+  /** Lets it go on: it takes effect (if held before) and is answered. */
   release(): void;
+  /** Ends it: the connection is closed, without effect (if held before) and unanswered. */
+  drop(): void;
 }
 
 /** Options of {@link createIamEmulator}. */
@@ -81,11 +84,11 @@ export interface IamEmulator {
   ): string;
   /**
    * Holds the next request of `action` (`before` it takes effect, or `after` it took effect and
-   * before it is answered) until {@link Hold.release} or the emulator closes.
+   * before it is answered) until {@link Hold.release}, {@link Hold.drop} or the emulator closes.
    */
   hold(action: string, when: "before" | "after"): Hold;
-  /** Where sts_server.ts waits for a held request. */
-  gate(action: string, when: "before" | "after"): Promise<void>;
+  /** Where sts_server.ts waits for a held request: false when the request is to be dropped. */
+  gate(action: string, when: "before" | "after"): Promise<boolean>;
   /** Lets every held request go (when the emulator closes). */
   releaseAll(): void;
 }
@@ -129,8 +132,8 @@ export function createIamEmulator(options: IamOptions): IamEmulator {
     when: string;
     taken: boolean;
     arrive(): void;
-    release(): void;
-    released: Promise<void>;
+    release(go: boolean): void;
+    released: Promise<boolean>;
   }[] = [];
 
   const emu: IamEmulator = {
@@ -173,7 +176,7 @@ export function createIamEmulator(options: IamOptions): IamEmulator {
         ).join("");
         return response(
           action,
-          `    <UserName>${name}</UserName>\n    <AccessKeyMetadata>\n${members}` +
+          `    <AccessKeyMetadata>\n${members}` +
             `    </AccessKeyMetadata>\n    <IsTruncated>false</IsTruncated>\n`,
           requestId,
         );
@@ -225,21 +228,21 @@ export function createIamEmulator(options: IamOptions): IamEmulator {
     },
     hold(action, when) {
       let arrive = () => {};
-      let release = () => {};
+      let release = (_go: boolean) => {};
       const arrived = new Promise<void>((resolve) => (arrive = resolve));
-      const released = new Promise<void>((resolve) => (release = resolve));
+      const released = new Promise<boolean>((resolve) => (release = resolve));
       holds.push({ action, when, taken: false, arrive, release, released });
-      return { arrived, release };
+      return { arrived, release: () => release(true), drop: () => release(false) };
     },
-    async gate(action, when) {
+    gate(action, when) {
       const held = holds.find((h) => !h.taken && h.action === action && h.when === when);
-      if (!held) return;
+      if (!held) return Promise.resolve(true);
       held.taken = true;
       held.arrive();
-      await held.released;
+      return held.released;
     },
     releaseAll() {
-      for (const held of holds.splice(0)) held.release();
+      for (const held of holds.splice(0)) held.release(false);
     },
   };
 

@@ -859,10 +859,10 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
     try {
       const principal = authenticate(req, body);
       if (!action) throw new StsError(400, "MissingAction", "Missing Action");
-      await iam.gate(action, "before");
+      if (!await iam.gate(action, "before")) return void req.socket.destroy();
       if (/Credential=[^/]+\/[^/]+\/[^/]+\/iam\//.test(auth)) {
         const answer = iam.call(action, params, principal, requestId);
-        await iam.gate(action, "after");
+        if (!await iam.gate(action, "after")) return void req.socket.destroy();
         record({ ...base, ok: true, status: 200 });
         return send(res, 200, answer, requestId);
       }
@@ -884,7 +884,7 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
           `Could not find operation ${action} for version ${version}`,
         );
       }
-      await iam.gate(action, "after");
+      if (!await iam.gate(action, "after")) return void req.socket.destroy();
       record({ ...base, ok: true, status: 200 });
       send(res, 200, successXml(action, result, requestId), requestId);
     } catch (e) {
