@@ -227,7 +227,11 @@ export function deactivateAccessKey(target: IamTarget, id: string): Promise<void
 export async function callerArn(profile: ResolvedProfile, keys: SourceKeys): Promise<string> {
   const config: STSClientConfig = {
     region: profile.region,
-    credentials: { ...keys },
+    credentials: {
+      accessKeyId: keys.accessKeyId,
+      secretAccessKey: keys.secretAccessKey,
+      sessionToken: keys.sessionToken,
+    },
     maxAttempts: 1,
     logger: SILENT,
     requestHandler: {

@@ -276,9 +276,10 @@ export async function rotateAccessKey(
     );
   }
   const newShown = maskAccessKeyId(created.accessKeyId);
+  const pair = { accessKeyId: created.accessKeyId, secretAccessKey: created.secretAccessKey };
 
   try {
-    await s.place.replace(s.old.accessKeyId, created);
+    await s.place.replace(s.old.accessKeyId, pair);
   } catch (error) {
     const why = (error as Error).message;
     try {
@@ -295,7 +296,7 @@ export async function rotateAccessKey(
   ui.info(`Stored the new access key ${newShown} in ${s.place.description}`);
 
   try {
-    await verify(s, created, ui);
+    await verify(s, pair, ui);
   } catch (error) {
     await rollBack(s, created, (error as Error).message);
   }
