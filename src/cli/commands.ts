@@ -173,7 +173,7 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     name: "doctor",
-    summary: "Check the setup of every vegas profile (no AWS calls); exit 1 on problems",
+    summary: "Check the setup of every vegas profile; exit 1 on problems",
     usage: "vegas-credentials doctor [--profile=NAME]",
     options: {
       profile: { ...profileOption.profile, description: "Check only this profile" },
@@ -181,6 +181,39 @@ export const COMMANDS: readonly Command[] = [
     run: async (context) =>
       (await load<typeof import("../commands/doctor.ts")>("../commands/doctor.ts", import.meta.url))
         .runDoctor(context),
+  },
+  {
+    name: "rotate",
+    summary: "Replace a source profile's IAM access key with a new one, safely",
+    usage: "vegas-credentials rotate --profile=SOURCE [--dry-run] [--deactivate-only]",
+    options: {
+      profile: {
+        ...profileOption.profile,
+        value: "SOURCE",
+        description: "The source profile (the one with your IAM user's access key)",
+      },
+      "dry-run": {
+        type: "boolean",
+        description: "Show the user, the key and its age, and the steps; change nothing",
+      },
+      "deactivate-only": {
+        type: "boolean",
+        description: "Make the old key inactive instead of deleting it",
+      },
+    },
+    details: [
+      "With MFA (the MFA session when configured): lists the IAM user's keys, creates a new key,",
+      "writes it where the old one is (only the two key lines of the file change, in one step),",
+      "waits until STS accepts it, then deletes the old key and the cached credentials made with",
+      "it. A working key is stored at every moment; the new secret is never shown.",
+      "",
+      "Examples:",
+      "  vegas-credentials rotate --profile=default --dry-run",
+      "  vegas-credentials rotate --profile=default",
+    ].join("\n"),
+    run: async (context) =>
+      (await load<typeof import("../commands/rotate.ts")>("../commands/rotate.ts", import.meta.url))
+        .runRotate(context),
   },
   {
     name: "config list",

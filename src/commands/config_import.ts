@@ -6,7 +6,8 @@
  * @module
  */
 import type { CommandContext } from "./context.ts";
-import { ConfigError, UsageError, VegasError } from "../errors.ts";
+import { ConfigError, UsageError } from "../errors.ts";
+import { replaceFile, writeAtomically } from "../atomic_write.ts";
 import {
   configFilePath,
   credentialsFilePath,
@@ -93,43 +94,16 @@ function readConfig(path: string): { bytes: Uint8Array; text: string } {
   }
 }
 
-/** Writes `data` to `path` through a temporary file and a rename: readers see old or new, whole. */
-function writeAtomically(path: string, data: Uint8Array, mode: number): void {
-  const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
-  const temp = `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.${crypto.randomUUID()}.tmp`;
-  try {
-    const file = Deno.openSync(temp, { write: true, createNew: true, mode });
-    try {
-      for (let offset = 0; offset < data.length;) offset += file.writeSync(data.subarray(offset));
-      file.syncSync();
-    } finally {
-      file.close();
-    }
-    if (Deno.build.os !== "windows") Deno.chmodSync(temp, mode); // the umask may have cut it
-    Deno.renameSync(temp, path);
-  } catch (error) {
-    try {
-      Deno.removeSync(temp);
-    } catch { /* not created */ }
-    throw new VegasError(`cannot write ${path}: ${(error as Error).message}`);
-  }
-}
-
 /** Saves the old file to `CONFIG.vegas-backup` (0600), then replaces the file with `text`. */
 function writeConverted(path: string, old: Uint8Array, text: string): string {
-  // A config file that is a link (dotfile managers) stays one: the file it points to is replaced.
-  let target = path;
-  try {
-    target = Deno.realPathSync(path);
-  } catch { /* read a moment ago; the write reports any problem */ }
-  const current = Deno.readFileSync(target);
-  if (current.length !== old.length || current.some((byte, i) => byte !== old[i])) {
-    throw new VegasError(`${path} changed while it was being converted; run config import again`);
-  }
-  const mode = (Deno.statSync(target).mode ?? 0o600) & 0o777;
   const backup = `${path}.vegas-backup`;
   writeAtomically(backup, old, 0o600);
-  writeAtomically(target, new TextEncoder().encode(text), mode);
+  replaceFile(
+    path,
+    old,
+    new TextEncoder().encode(text),
+    `${path} changed while it was being converted; run config import again`,
+  );
   return backup;
 }
 

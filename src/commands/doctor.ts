@@ -1,6 +1,7 @@
 /**
- * `doctor [--profile NAME]`: checks the setup of every vegas profile without calling AWS, and says
- * how to fix each problem. Exit 1 when any problem is found.
+ * `doctor [--profile NAME]`: checks the setup of every vegas profile without calling AWS (but IAM
+ * for the key ages, with a fresh MFA session), and says how to fix each problem. Exit 1 when any
+ * problem is found.
  * @module
  */
 import { load } from "../lazy.ts";
@@ -337,6 +338,12 @@ export async function diagnose(env: Env, ui: Ui, only?: string): Promise<Report[
     );
   }
   for (const name of names) reports.push(await checkProfile(name, files, env, ui));
+  // Access key ages, only with a fresh MFA session (issue 15).
+  const keys = await load<typeof import("../rotate/key_age.ts")>(
+    "../rotate/key_age.ts",
+    import.meta.url,
+  );
+  reports.push(...await keys.sourceKeyReports(files, names, env, ui));
   return reports;
 }
 

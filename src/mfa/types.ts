@@ -84,10 +84,12 @@ export function normaliseCode(answer: string): string | undefined {
   return /^\d{6}$/.test(compact) ? compact : undefined;
 }
 
-/** Short description of what the code is for, used in every prompt (written straight to the tty). */
+/**
+ * Short description of what the code is for, used in every prompt (written straight to the tty).
+ * A profile without a role (`rotate` asks for its source profile) names only the device.
+ */
 export function describeRequest(request: MfaRequest): string {
   const { profile } = request;
-  return printable(
-    `profile ${profile.profile} (role ${profile.roleArn}, MFA device ${profile.mfaSerial})`,
-  );
+  const role = profile.roleArn ? `role ${profile.roleArn}, ` : "";
+  return printable(`profile ${profile.profile} (${role}MFA device ${profile.mfaSerial})`);
 }

@@ -21,7 +21,8 @@
  *   `{"clockOffsetMs": N}`.
  * - `POST /_emulator/expire` → every issued temporary credential expires now.
  *
- * It also serves the console sign-in (`GET /federation`, console pages): tests/support/federation.ts.
+ * It also serves the console sign-in (`GET /federation`, console pages): tests/support/federation.ts,
+ * and IAM's access key actions (requests signed for `iam`): tests/support/iam.ts.
  *
  * @module
  */
@@ -31,6 +32,7 @@ import { Buffer } from "node:buffer";
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { totpSync } from "./totp.ts";
 import { createFederationEmulator, type FederationEmulator } from "./federation.ts";
+import { createIamEmulator, type IamEmulator, IamError } from "./iam.ts";
 
 /** An IAM user known to the emulator (long-term access key). */
 export interface EmulatorUser {
@@ -109,6 +111,8 @@ export interface StsEmulatorOptions {
   clockOffsetMs?: number;
   /** Called for every recorded call (e.g. to log it). */
   onCall?: (call: StsCall) => void;
+  /** Initial {@link IamEmulator.propagationMs}: how long a new access key takes to work. */
+  iamPropagationMs?: number;
 }
 
 /** A running emulator. */
@@ -139,6 +143,8 @@ export interface StsEmulator {
   close(): Promise<void>;
   /** The console sign-in (`/federation` and the console pages): tests/support/federation.ts. */
   federation: FederationEmulator;
+  /** IAM access keys (every user's key lives there) and held requests: tests/support/iam.ts. */
+  iam: IamEmulator;
 }
 
 const XMLNS = "https://sts.amazonaws.com/doc/2011-06-15/";
@@ -384,7 +390,6 @@ function readBody(req: http.IncomingMessage): Promise<Uint8Array> {
 /** Starts the emulator; resolves once it is listening. */
 export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmulator> {
   const hostname = opts.hostname ?? "127.0.0.1";
-  const usersByKey = new Map(opts.users.map((u) => [u.accessKeyId, u]));
   const roles = new Map(opts.roles.map((r) => [r.arn, r]));
   const temp = new Map<string, TempCredential>();
   const usedCodes = new Set<string>();
@@ -396,6 +401,11 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
   const federation = createFederationEmulator({
     lookup: (accessKeyId) => temp.get(accessKeyId),
     now: () => emu.now(),
+  });
+  const iam = createIamEmulator({
+    users: opts.users,
+    now: () => emu.now(),
+    propagationMs: opts.iamPropagationMs,
   });
 
   const emu: StsEmulator = {
@@ -417,6 +427,7 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
     },
     close,
     federation,
+    iam,
   };
 
   function record(call: Omit<StsCall, "time">): void {
@@ -480,7 +491,7 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
       );
     }
     const [accessKeyId, scopeDate, region, service] = scope;
-    if (service !== "sts") {
+    if (service !== "sts" && service !== "iam") {
       throw new StsError(
         403,
         "SignatureDoesNotMatch",
@@ -537,11 +548,12 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
     const token = headerValues(req, "x-amz-security-token");
     let secret: string;
     let principal: Principal;
-    const user = usersByKey.get(accessKeyId);
+    const key = iam.lookup(accessKeyId);
+    const user = key?.user;
     const tmp = temp.get(accessKeyId);
-    if (user) {
+    if (key && user) {
       if (token !== undefined) throw new StsError(403, "InvalidClientTokenId", MSG_BAD_TOKEN);
-      secret = user.secretAccessKey;
+      secret = key.secretAccessKey;
       principal = {
         kind: "user",
         user,
@@ -847,6 +859,13 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
     try {
       const principal = authenticate(req, body);
       if (!action) throw new StsError(400, "MissingAction", "Missing Action");
+      if (!await iam.gate(action, "before")) return void req.socket.destroy();
+      if (/Credential=[^/]+\/[^/]+\/[^/]+\/iam\//.test(auth)) {
+        const answer = iam.call(action, params, principal, requestId);
+        if (!await iam.gate(action, "after")) return void req.socket.destroy();
+        record({ ...base, ok: true, status: 200 });
+        return send(res, 200, answer, requestId);
+      }
       const version = params.Version ?? API_VERSION;
       let result: string;
       if (version !== API_VERSION) {
@@ -865,10 +884,11 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
           `Could not find operation ${action} for version ${version}`,
         );
       }
+      if (!await iam.gate(action, "after")) return void req.socket.destroy();
       record({ ...base, ok: true, status: 200 });
       send(res, 200, successXml(action, result, requestId), requestId);
     } catch (e) {
-      const err = e instanceof StsError
+      const err = e instanceof StsError || e instanceof IamError
         ? e
         : new StsError(500, "InternalFailure", `emulator bug: ${(e as Error)?.message ?? e}`);
       record({ ...base, ok: false, errorCode: err.code, status: err.status });
@@ -894,6 +914,7 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
     if (closing) return;
     closing = true;
     for (const done of [...pendingDelays]) done();
+    iam.releaseAll();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();

@@ -54,6 +54,7 @@ export async function makeWorld(
   });
   const sandbox = makeSandbox();
   sandbox.env.AWS_ENDPOINT_URL_STS = sts.url;
+  sandbox.env.AWS_ENDPOINT_URL_IAM = sts.url; // IAM too (tests/support/iam.ts): never the real one
   sandbox.writeConfig(typeof config === "string" ? config : standardConfig(config));
   sandbox.writeCredentials(standardCredentials());
   const advance = (ms: number) => {

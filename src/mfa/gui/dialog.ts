@@ -54,14 +54,17 @@ export interface DialogSubject {
   readonly mfaSerial: string;
 }
 
-/** The dialog that asks for an MFA code: it names the profile, the role and the MFA device. */
+/**
+ * The dialog that asks for an MFA code: it names the profile, the role (unless there is none, as for
+ * `rotate`) and the MFA device.
+ */
 export function codeDialog(subject: DialogSubject, retryReason?: string): DialogSpec {
   return {
     title: `vegas-credentials: MFA code for ${subject.profile}`,
     text: [
       ...(retryReason ? [retryReason, ""] : []),
       `Enter the MFA code for profile ${subject.profile}`,
-      `Role: ${subject.roleArn}`,
+      ...(subject.roleArn ? [`Role: ${subject.roleArn}`] : []),
       `MFA device: ${subject.mfaSerial}`,
     ].join("\n"),
     hidden: false,
@@ -80,7 +83,7 @@ export function passwordDialog(
       ...(yubikey.retry ? ["Wrong password, try again.", ""] : []),
       `The OATH accounts on the ${key} are password-protected.`,
       `Enter the OATH password to get the MFA code for profile ${subject.profile}`,
-      `Role: ${subject.roleArn}`,
+      ...(subject.roleArn ? [`Role: ${subject.roleArn}`] : []),
       `MFA device: ${subject.mfaSerial}`,
     ].join("\n"),
     hidden: true,
