@@ -21,9 +21,12 @@ export interface Credentials {
  */
 export const FRESHNESS_MARGIN_SECONDS = 600;
 
+/** The margin in force: only tests of `exec --server` lower it (src/exec_server.ts). */
+export const freshness = { marginSeconds: FRESHNESS_MARGIN_SECONDS };
+
 /** True when `credentials` are good for more than the freshness margin from `now`. */
 export function isFresh(credentials: Credentials, now: Date = new Date()): boolean {
-  return credentials.expiration.getTime() - now.getTime() > FRESHNESS_MARGIN_SECONDS * 1000;
+  return credentials.expiration.getTime() - now.getTime() > freshness.marginSeconds * 1000;
 }
 
 /** RFC 3339 in UTC without fractional seconds, as the original tool and STS write it. */

@@ -637,6 +637,33 @@ Deno.test("emulator: issueLifetimeSeconds overrides the credentials' lifetime", 
   });
 });
 
+Deno.test("emulator: roleLifetimeSeconds shortens role credentials only", async () => {
+  await withEmulator(async (emu, client) => {
+    emu.roleLifetimeSeconds = 7;
+    const session = (await client().send(
+      new GetSessionTokenCommand({ SerialNumber: TESTER.mfaSerial, TokenCode: code() }),
+    )).Credentials!;
+    assert.ok(session.Expiration!.getTime() - now() > 43_000_000);
+    const role = (await client({
+      accessKeyId: session.AccessKeyId!,
+      secretAccessKey: session.SecretAccessKey!,
+      sessionToken: session.SessionToken!,
+    }).send(new AssumeRoleCommand({ RoleArn: ADMIN_ROLE, RoleSessionName: "short" })))
+      .Credentials!;
+    const left = role.Expiration!.getTime() - now();
+    assert.ok(left > 5_000 && left <= 7_000, `${left} ms`);
+    emu.clockOffsetMs += 7_100;
+    await rejectsWith(
+      client({
+        accessKeyId: role.AccessKeyId!,
+        secretAccessKey: role.SecretAccessKey!,
+        sessionToken: role.SessionToken!,
+      }).send(new GetCallerIdentityCommand({})),
+      "ExpiredToken",
+    );
+  });
+});
+
 Deno.test("emulator: a request signed with a clock 20 minutes slow is refused", async () => {
   await withEmulator(async (emu, client) => {
     const sts = client(TESTER, { systemClockOffset: -20 * 60_000 });

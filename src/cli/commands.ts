@@ -95,15 +95,27 @@ export const COMMANDS: readonly Command[] = [
     name: "exec",
     summary: "Run a command with a role profile's credentials in its environment",
     usage: "vegas-credentials exec --profile=NAME -- COMMAND [ARGS...]",
-    options: profileOption,
+    options: {
+      ...profileOption,
+      server: {
+        type: "boolean",
+        description: "Serve refreshing credentials to the command instead of fixed keys",
+      },
+    },
     commandAfterDashes: true,
     details: [
       "The command gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,",
       "AWS_CREDENTIAL_EXPIRATION and the profile's region; AWS_PROFILE is removed.",
       "Exits with the command's exit status (128+N when signal N ended it).",
       "",
-      "Example:",
+      "With --server (or VEGAS_CREDENTIALS_EXEC_SERVER=1, or vegas_exec_server = true in the",
+      "profile) it gets AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN",
+      "instead: a server on 127.0.0.1, for as long as the command runs, that the AWS SDKs and",
+      "the AWS CLI refresh their credentials from (--server=false turns it off).",
+      "",
+      "Examples:",
       "  vegas-credentials exec --profile=singer -- terraform plan",
+      "  vegas-credentials exec --profile=singer --server -- cdk deploy",
     ].join("\n"),
     run: async (context) =>
       (await load<typeof import("../commands/exec.ts")>("../commands/exec.ts", import.meta.url))

@@ -7,7 +7,7 @@
  */
 import type { CommandContext } from "./context.ts";
 import type { Env } from "../config/files.ts";
-import { resolveProfile } from "../config/resolve.ts";
+import { type ResolvedProfile, resolveProfile } from "../config/resolve.ts";
 import { type Credentials, formatExpiration } from "../credentials.ts";
 import { UsageError, VegasError } from "../errors.ts";
 import { hasControlCharacter } from "../sanitize.ts";
@@ -101,8 +101,12 @@ export async function profileVariables(
 ): Promise<[string, string][]> {
   const profile = resolveProfile(profileName, env);
   const credentials = await assumeProfile(profileName, ui, env);
-  const region = profile.origins.region === "default" ? undefined : profile.region;
-  return credentialVariables(credentials, region);
+  return credentialVariables(credentials, configuredRegion(profile));
+}
+
+/** The profile's region when one is configured (not the SDK default): for AWS_REGION. */
+export function configuredRegion(profile: ResolvedProfile): string | undefined {
+  return profile.origins.region === "default" ? undefined : profile.region;
 }
 
 /** Runs `env --profile NAME [--format F]`. */

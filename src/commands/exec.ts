@@ -1,6 +1,8 @@
 /**
  * `exec --profile NAME -- COMMAND [ARGS…]`: runs a command with the role's credentials in its
- * environment (and without `AWS_PROFILE`, so it uses them), passing its exit status through.
+ * environment (and without `AWS_PROFILE`, so it uses them), passing its exit status through. With
+ * `--server` the command gets a credential server instead of keys (src/exec_server.ts), which
+ * refreshes them for as long as it runs.
  *
  * Signals: SIGTERM is passed on. SIGINT is passed on only when the command would not get it
  * otherwise — Ctrl-C at a terminal reaches every process of the foreground process group, the
@@ -10,9 +12,14 @@
  */
 import type { CommandContext } from "./context.ts";
 import { withCallerCoreDumpFilter } from "../core_dumps.ts";
-import { UsageError, VegasError } from "../errors.ts";
+import { ConfigError, UsageError, VegasError } from "../errors.ts";
+import { envFlag, readSharedFiles, type SharedFiles } from "../config/files.ts";
+import { resolveProfile, shown } from "../config/resolve.ts";
+import { load } from "../lazy.ts";
 import { requiredProfile } from "./common.ts";
-import { profileVariables } from "./env.ts";
+import { configuredRegion, profileVariables } from "./env.ts";
+// The assume pipeline (moves to src/assume/ with issue 11): the server's credentials per request.
+import { assumeProfile } from "../assume/pipeline.ts";
 
 /** Variables the child must not inherit: they would make AWS tools use another profile or token. */
 export const REMOVED_VARIABLES = [
@@ -42,16 +49,20 @@ const SIGNAL_NUMBERS: Partial<Record<Deno.Signal, number>> = {
   SIGTERM: 15,
 };
 
-/** The child's environment: ours, minus {@link REMOVED_VARIABLES}, plus `vars`. */
+/** The profile key and the variable that make `--server` the default. */
+export const SERVER_KEY = "vegas_exec_server";
+/** See {@link SERVER_KEY}. */
+export const SERVER_ENV = "VEGAS_CREDENTIALS_EXEC_SERVER";
+
+/** The child's environment: ours, minus `removed` ({@link REMOVED_VARIABLES}), plus `vars`. */
 export function childEnvironment(
   parent: Readonly<Record<string, string>>,
   vars: readonly [string, string][],
+  removed: readonly string[] = REMOVED_VARIABLES,
 ): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [name, value] of Object.entries(parent)) {
-    if (!(REMOVED_VARIABLES as readonly string[]).includes(name.toUpperCase())) {
-      result[name] = value;
-    }
+    if (!removed.includes(name.toUpperCase())) result[name] = value;
   }
   for (const [name, value] of vars) result[name] = value;
   return result;
@@ -114,11 +125,88 @@ function commandLine(context: CommandContext): string[] {
   return [...line];
 }
 
+/**
+ * Does this run serve credentials? `--server` (or `--server=false`) decides, else
+ * {@link SERVER_ENV} when set, else the role profile's {@link SERVER_KEY} (`true` or `false`).
+ */
+export function wantsServer(context: CommandContext, name: string, files: SharedFiles): boolean {
+  const value = files.profiles.get(name)?.get(SERVER_KEY)?.trim();
+  let fromProfile = false;
+  if (value) {
+    if (!/^(true|false)$/i.test(value)) {
+      const file = files.credentials.get(name)?.has(SERVER_KEY)
+        ? files.credentialsFile
+        : files.configFile;
+      throw new ConfigError(
+        `profile ${shown(name)} in ${file}: ${SERVER_KEY} ${shown(value)} must be true or false`,
+      );
+    }
+    fromProfile = value.toLowerCase() === "true";
+  }
+  const flag = context.values.server;
+  if (typeof flag === "boolean") return flag;
+  if (context.env(SERVER_ENV)) return envFlag(context.env, SERVER_ENV);
+  return fromProfile;
+}
+
+/** The child's variables with a credential server, and the server (to close when the child ends). */
+async function serverVariables(
+  context: CommandContext,
+  name: string,
+  files: SharedFiles,
+): Promise<{ vars: [string, string][]; removed: string[]; server: AsyncDisposable }> {
+  const server = await load<typeof import("../exec_server.ts")>(
+    "../exec_server.ts",
+    import.meta.url,
+  );
+  const profile = resolveProfile(name, context.env, files);
+  server.checkDefaultProfile(files, name);
+  server.applyTestMargin(context.env);
+  const fetch = () => assumeProfile(name, context.ui, context.env);
+  // Fetched before the command starts, as without --server: any MFA prompt comes first.
+  const supply = new server.CredentialSupply(fetch, { last: await fetch() });
+  const running = await server.startCredentialServer({
+    credentials: () => supply.get(),
+    roleArn: profile.roleArn,
+    ui: context.ui,
+  });
+  const vars: [string, string][] = [
+    [server.FULL_URI_ENV, running.url],
+    [server.TOKEN_ENV, running.token],
+  ];
+  const region = configuredRegion(profile);
+  if (region) vars.push(["AWS_REGION", region], ["AWS_DEFAULT_REGION", region]);
+  context.ui.debug(`serving the credentials of profile '${name}' on ${new URL(running.url).host}`);
+  return {
+    vars,
+    removed: [...REMOVED_VARIABLES, ...server.SERVER_REMOVED_VARIABLES],
+    server: running,
+  };
+}
+
 /** Runs `exec`: resolves to the child's exit status (128+N when signal N ended it). */
 export async function runExec(context: CommandContext): Promise<number> {
   const name = requiredProfile(context, "exec");
   const [program, ...args] = commandLine(context);
+  const files = readSharedFiles(context.env);
+  if (wantsServer(context, name, files)) {
+    const { vars, removed, server } = await serverVariables(context, name, files);
+    await using _server = server; // it ends with the command
+    return await runChild(context, name, program, args, vars, removed);
+  }
   const vars = await profileVariables(name, context.ui, context.env);
+  return await runChild(context, name, program, args, vars, REMOVED_VARIABLES);
+}
+
+/** Starts the command with `vars`, forwards signals, and resolves to its exit status. */
+async function runChild(
+  context: CommandContext,
+  name: string,
+  program: string,
+  args: string[],
+  vars: [string, string][],
+  removed: readonly string[],
+): Promise<number> {
   // Listen before starting the child, so that no signal can arrive between the two unforwarded.
   let child: Deno.ChildProcess | undefined;
   const pending: Deno.Signal[] = [];
@@ -137,7 +225,7 @@ export async function runExec(context: CommandContext): Promise<number> {
     } catch { /* this signal cannot be listened to on this platform */ }
   }
   try {
-    child = spawn(program, args, vars);
+    child = spawn(program, args, vars, removed);
     context.ui.debug(`running ${program} with the credentials of profile '${name}'`);
     for (const signal of pending) child.kill(signal);
     return exitStatus(await child.status);
@@ -146,12 +234,17 @@ export async function runExec(context: CommandContext): Promise<number> {
   }
 }
 
-function spawn(program: string, args: string[], vars: [string, string][]): Deno.ChildProcess {
+function spawn(
+  program: string,
+  args: string[],
+  vars: [string, string][],
+  removed: readonly string[],
+): Deno.ChildProcess {
   try {
     return withCallerCoreDumpFilter(() =>
       new Deno.Command(program, {
         args,
-        env: childEnvironment(Deno.env.toObject(), vars),
+        env: childEnvironment(Deno.env.toObject(), vars, removed),
         clearEnv: true,
         stdin: "inherit",
         stdout: "inherit",

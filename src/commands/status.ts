@@ -6,7 +6,7 @@ import type { CommandContext } from "./context.ts";
 import { type Env, readSharedFiles } from "../config/files.ts";
 import { resolveProfile } from "../config/resolve.ts";
 import { readEntry } from "../cache/store.ts";
-import { isFresh } from "../credentials.ts";
+import { FRESHNESS_MARGIN_SECONDS, isFresh } from "../credentials.ts";
 import { CHAINED_ROLE_MAX_SECONDS } from "../config/resolve.ts";
 import { sessionSlot } from "../assume/mfa_session.ts";
 import { roleSlot } from "../assume/pipeline.ts";
@@ -37,8 +37,30 @@ export interface ProfileStatus {
       readonly used: boolean;
     })
     | null;
+  /**
+   * Seconds until vegas-credentials next needs an MFA code for this profile (when the role
+   * credentials, or with an MFA session the session, come within 10 minutes of expiring); 0: at
+   * its next use. Null when the profile does not resolve.
+   */
+  readonly nextMfaInSeconds: number | null;
   /** Why the profile does not resolve. */
   readonly error?: string;
+}
+
+/** Seconds until `slot` is no longer used (0 when it is not now). */
+function usableFor(slot: SlotStatus): number {
+  return slot.state === "fresh"
+    ? Math.max(0, slot.expiresInSeconds! - FRESHNESS_MARGIN_SECONDS)
+    : 0;
+}
+
+/**
+ * When the next MFA code is due: at the next role refresh, unless an MFA session still fresh then
+ * makes that refresh silent; then when the session runs out.
+ */
+export function nextMfa(role: SlotStatus, session: ProfileStatus["session"]): number {
+  const roleFor = usableFor(role);
+  return session?.used ? Math.max(roleFor, usableFor(session)) : roleFor;
 }
 
 function slotStatus(path: string, now: Date): SlotStatus {
@@ -79,6 +101,7 @@ export function profileStatuses(env: Env, now = new Date()): ProfileStatus[] {
         expiration: cached.expiration,
         expiresInSeconds: cached.expiresInSeconds,
         session,
+        nextMfaInSeconds: nextMfa(cached, session),
       };
     } catch (error) {
       return {
@@ -90,6 +113,7 @@ export function profileStatuses(env: Env, now = new Date()): ProfileStatus[] {
         expiration: null,
         expiresInSeconds: null,
         session: null,
+        nextMfaInSeconds: null,
         error: (error as Error).message,
       };
     }
@@ -116,7 +140,7 @@ export function statusTable(statuses: readonly ProfileStatus[]): string {
     return "No vegas profiles: no profile in the config file has vegas_role_arn.\n";
   }
   const rows = [
-    ["PROFILE", "ROLE", "SOURCE", "MFA DEVICE", "CACHED", "EXPIRES IN", "SESSION"],
+    ["PROFILE", "ROLE", "SOURCE", "MFA DEVICE", "CACHED", "EXPIRES IN", "SESSION", "NEXT MFA"],
     ...statuses.map((s) => [
       s.profile,
       s.roleArn ?? "-",
@@ -125,6 +149,11 @@ export function statusTable(statuses: readonly ProfileStatus[]): string {
       s.error ? "error" : s.cached ?? "-",
       s.error || s.cached === "none" ? "-" : remaining(s),
       sessionCell(s),
+      s.nextMfaInSeconds === null
+        ? "-"
+        : s.nextMfaInSeconds === 0
+        ? "next use"
+        : formatRemaining(s.nextMfaInSeconds),
     ]),
   ];
   const errors = statuses.filter((s) => s.error).map((s) => `${s.profile}: ${s.error}\n`);

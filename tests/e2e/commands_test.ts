@@ -152,6 +152,7 @@ Deno.test("status: table and --json, with a profile that does not resolve", asyn
   assert.deepEqual(cold.map((s: { profile: string }) => s.profile), ["singer", "broken"]);
   assert.equal(cold[0].cached, "none");
   assert.equal(cold[0].session.state, "none");
+  assert.equal(cold[0].nextMfaInSeconds, 0, "the next use asks for a code");
 
   assert.equal((await runCli(world.sandbox, ["assume", "-p", "singer"])).code, 0);
   const json = await runCli(world.sandbox, ["status", "--json"]);
@@ -166,6 +167,9 @@ Deno.test("status: table and --json, with a profile that does not resolve", asyn
   assert.equal(singer.session.state, "fresh");
   assert.equal(singer.session.used, true);
   assert.ok(singer.session.expiresInSeconds > 43000);
+  // The next code: when the session comes within 10 minutes of its end.
+  assert.equal(singer.nextMfaInSeconds, singer.session.expiresInSeconds - 600);
+  assert.equal(broken.nextMfaInSeconds, null);
   assert.match(broken.error, /vegas_role_arn 'arn:aws:iam::1:role\/x' is not an IAM role ARN/);
   assert.equal(broken.cached, null);
   assertNoSecrets(json.stdout);
@@ -173,10 +177,13 @@ Deno.test("status: table and --json, with a profile that does not resolve", asyn
   const table = await runCli(world.sandbox, ["status"]);
   assert.equal(table.code, 0, table.stderr);
   const lines = table.stdout.split("\n");
-  assert.match(lines[0], /^PROFILE +ROLE +SOURCE +MFA DEVICE +CACHED +EXPIRES IN +SESSION$/);
+  assert.match(
+    lines[0],
+    /^PROFILE +ROLE +SOURCE +MFA DEVICE +CACHED +EXPIRES IN +SESSION +NEXT MFA$/,
+  );
   assert.match(
     lines[1],
-    /^singer +arn:aws:iam::222222222222:role\/SingerRole +default +\S+ +fresh +\dh? ?\d+m +fresh, 1\dh \d+m$/,
+    /^singer +arn:aws:iam::222222222222:role\/SingerRole +default +\S+ +fresh +\dh? ?\d+m +fresh, 1\dh \d+m +11h \d+m$/,
   );
   assert.match(lines[2], /^broken +arn:aws:iam::1:role\/x +default +- +error/);
   // Columns line up: every header starts where its cells start.

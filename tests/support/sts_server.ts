@@ -17,8 +17,8 @@
  *
  * - `GET /_emulator/calls` → `StsCall[]` as JSON; `DELETE /_emulator/calls` clears them.
  * - `POST /_emulator/faults` with a JSON array of {@link Fault} → queued like `injectFaults`.
- * - `POST /_emulator/settings` with `{"issueLifetimeSeconds": N | null}` and/or
- *   `{"clockOffsetMs": N}`.
+ * - `POST /_emulator/settings` with `{"issueLifetimeSeconds": N | null}`,
+ *   `{"roleLifetimeSeconds": N | null}` and/or `{"clockOffsetMs": N}`.
  * - `POST /_emulator/expire` → every issued temporary credential expires now.
  *
  * It also serves the console sign-in (`GET /federation`, console pages): tests/support/federation.ts,
@@ -107,6 +107,8 @@ export interface StsEmulatorOptions {
   hostname?: string;
   /** Initial value of {@link StsEmulator.issueLifetimeSeconds}. */
   issueLifetimeSeconds?: number;
+  /** Initial value of {@link StsEmulator.roleLifetimeSeconds}. */
+  roleLifetimeSeconds?: number;
   /** Initial value of {@link StsEmulator.clockOffsetMs} (default 0). */
   clockOffsetMs?: number;
   /** Called for every recorded call (e.g. to log it). */
@@ -129,6 +131,11 @@ export interface StsEmulator {
   injectFaults(...faults: Fault[]): void;
   /** When set, the lifetime in seconds of issued credentials, regardless of DurationSeconds. */
   issueLifetimeSeconds?: number;
+  /**
+   * When set, the lifetime in seconds of AssumeRole credentials only (before
+   * {@link issueLifetimeSeconds}): short-lived roles under a long MFA session.
+   */
+  roleLifetimeSeconds?: number;
   /**
    * Milliseconds the emulator's clock is ahead of the real one. It dates everything: TOTP windows,
    * issued and expired credentials, the signature time check and {@link StsCall.time}. Only move it
@@ -413,6 +420,7 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
     port: 0,
     calls,
     issueLifetimeSeconds: opts.issueLifetimeSeconds,
+    roleLifetimeSeconds: opts.roleLifetimeSeconds,
     clockOffsetMs: opts.clockOffsetMs ?? 0,
     now: () => Date.now() + emu.clockOffsetMs,
     count(action, okOnly = false) {
@@ -641,7 +649,8 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
   }
 
   function issue(principal: Principal, durationSeconds: number) {
-    const lifetime = emu.issueLifetimeSeconds ?? durationSeconds;
+    const lifetime = (principal.kind === "assumed-role" ? emu.roleLifetimeSeconds : undefined) ??
+      emu.issueLifetimeSeconds ?? durationSeconds;
     const accessKeyId = `ASIA${randomId(16)}`;
     const cred: TempCredential = {
       secretAccessKey: randomBytes(30).toString("base64"),
@@ -792,6 +801,9 @@ export async function startStsEmulator(opts: StsEmulatorOptions): Promise<StsEmu
       if (path === "/_emulator/settings" && req.method === "POST") {
         if (!input || "issueLifetimeSeconds" in input) {
           emu.issueLifetimeSeconds = input?.issueLifetimeSeconds ?? undefined;
+        }
+        if (input && "roleLifetimeSeconds" in input) {
+          emu.roleLifetimeSeconds = input.roleLifetimeSeconds ?? undefined;
         }
         if (typeof input?.clockOffsetMs === "number") emu.clockOffsetMs = input.clockOffsetMs;
         return json(200, {});
