@@ -132,7 +132,9 @@ Deno.test("assume: credentials with less than 10 minutes left are refreshed", as
 Deno.test("assume: a corrupt cache file is a miss, replaced, and explained with --verbose", async () => {
   await using world = await makeWorld({ source: MFA });
   assert.equal((await runCli(world.sandbox, ASSUME)).code, 0);
-  const file = [...Deno.readDirSync(world.sandbox.cacheDir)].find((f) => f.name.endsWith(".json"))!;
+  const file = [...Deno.readDirSync(world.sandbox.cacheDir)].find((f) =>
+    f.name.startsWith("role.")
+  )!;
   Deno.writeTextFileSync(`${world.sandbox.cacheDir}/${file.name}`, '{"format":1,"accessKey');
   world.nextWindow(); // a fresh code (STS takes each code once)
   const result = await runCli(world.sandbox, ["assume", "--profile=singer", "--verbose"]);

@@ -61,8 +61,15 @@ function typeTab(terminal: Terminal, text: string, tabs = 1) {
 
 /** Clears the command line (Ctrl-C gives a fresh prompt in bash and zsh). */
 async function clear(terminal: Terminal) {
+  // A mark on the line first, so that an empty prompt can only be the one after the Ctrl-C: the
+  // shell must have taken it before anything else is typed.
+  terminal.type("#");
+  await until(
+    terminal,
+    "the mark",
+    () => terminal.screen().split("\n").some((line) => /^\$ .*#\s*$/.test(line)),
+  );
   terminal.key("C-c");
-  // The shell must have taken the Ctrl-C (a fresh, empty prompt) before anything else is typed.
   await until(terminal, "a fresh prompt", () => lastLine(terminal) === "$ ");
   terminal.type("clear");
   terminal.key("Enter");
