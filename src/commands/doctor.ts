@@ -16,7 +16,8 @@ import {
 import { sharedFileDisagreements } from "../config/sdk_dialects.ts";
 import { shlexSplit } from "../config/ini.ts";
 import { cacheDir } from "../cache/key.ts";
-import { readEntry } from "../cache/store.ts";
+import { cacheLocationProblem, readEntry } from "../cache/store.ts";
+import { sharedFileWarnings } from "../config/file_safety.ts";
 import type { Ui } from "../ui.ts";
 import { detectInputs } from "./config_list.ts";
 import { noPositionals, vegasProfileNames } from "./common.ts";
@@ -226,16 +227,6 @@ function dialectFindings(files: SharedFiles): Finding[] {
   );
 }
 
-function modeProblem(path: string, allowed: number): number | undefined {
-  if (Deno.build.os === "windows") return undefined;
-  try {
-    const mode = Deno.statSync(path).mode;
-    return mode !== null && (mode & ~allowed & 0o777) !== 0 ? mode & 0o777 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Checks the shared files and the cache directory. */
 export function checkFiles(files: SharedFiles, env: Env): Report {
   const findings: Finding[] = [];
@@ -250,16 +241,7 @@ export function checkFiles(files: SharedFiles, env: Env): Report {
       ),
     );
   }
-  const credentialsMode = modeProblem(files.credentialsFile, 0o600);
-  if (credentialsMode !== undefined) {
-    findings.push(
-      warning(
-        `credentials file ${files.credentialsFile} has mode ${credentialsMode.toString(8)}: ` +
-          "other users may read your keys",
-        `chmod 600 ${files.credentialsFile}`,
-      ),
-    );
-  }
+  for (const found of sharedFileWarnings(files)) findings.push(warning(found.message, found.fix));
   const dir = cacheDir(env);
   let info: Deno.FileInfo | undefined;
   try {
@@ -274,7 +256,10 @@ export function checkFiles(files: SharedFiles, env: Env): Report {
       );
     } else findings.push(ok(`cache directory ${dir} (created on first use)`));
   }
-  if (info) {
+  const unsafe = info ? cacheLocationProblem(dir) : undefined;
+  if (unsafe) {
+    findings.push(problem(unsafe, "see the fix named above; without it nothing is cached"));
+  } else if (info) {
     const uid = Deno.build.os === "windows" ? null : Deno.uid();
     if (!info.isDirectory) {
       findings.push(problem(`cache directory ${dir} is not a directory`, `remove ${dir}`));
@@ -287,8 +272,9 @@ export function checkFiles(files: SharedFiles, env: Env): Report {
       );
     } else if (info.mode !== null && (info.mode & 0o077) !== 0 && Deno.build.os !== "windows") {
       findings.push(
-        problem(
-          `cache directory ${dir} has mode ${(info.mode & 0o777).toString(8)}: others may list it`,
+        warning(
+          `cache directory ${dir} has mode ${(info.mode & 0o777).toString(8)}: others may list ` +
+            "it (the names of your profiles)",
           `chmod 700 ${dir}`,
         ),
       );

@@ -395,7 +395,13 @@ Deno.test("doctor: one of each problem, each named with a fix; exit 1", async ()
     ["unknown-input", /PROBLEM +vegas_mfa_inputs names unknown input 'carrier-pigeon'/],
   ];
   for (const [name, pattern] of expect) assert.match(section(name), pattern, section(name));
-  assert.match(out, /PROBLEM +cache directory \S+ has mode 755[^\n]*\n +fix: chmod 700 /);
+  assert.match(out, /warning +cache directory \S+ has mode 755[^\n]*\n +fix: chmod 700 /);
+  Deno.chmodSync(world.sandbox.credentialsFile, 0o644);
+  const readable = await runCli(world.sandbox, ["doctor"]);
+  assert.match(
+    readable.stdout,
+    /warning +credentials file \S+ holds secret keys and has mode 644: other users can read them\n +fix: chmod 600 /,
+  );
   assert.match(out, /^\d+ problems, \d+ warnings?\.$/m);
   assertNoSecrets(out + result.stderr);
 
