@@ -13,6 +13,14 @@ export interface Credentials {
   readonly sessionToken?: string;
   /** When they expire. */
   readonly expiration: Date;
+  /** The role's AWS account (from its ARN), for callers that read `AccountId`. */
+  readonly accountId?: string;
+}
+
+/** The account of an ARN (`arn:aws:iam::123456789012:role/x` → `123456789012`). */
+export function accountIdOf(arn: string | undefined): string | undefined {
+  const account = arn?.split(":")[4];
+  return account && /^\d{12}$/.test(account) ? account : undefined;
 }
 
 /**
@@ -42,5 +50,6 @@ export function credentialProcessJson(credentials: Credentials): string {
     SecretAccessKey: credentials.secretAccessKey,
     ...(credentials.sessionToken ? { SessionToken: credentials.sessionToken } : {}),
     Expiration: formatExpiration(credentials.expiration),
+    ...(credentials.accountId ? { AccountId: credentials.accountId } : {}),
   });
 }

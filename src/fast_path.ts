@@ -9,7 +9,7 @@ import { type Env, envFlag, processEnv } from "./env.ts";
 import { cacheDir } from "./cache/dir.ts";
 import { currentHitIndex } from "./cache/hit_index.ts";
 import { entryIn, locationState } from "./cache/read.ts";
-import { credentialProcessJson, isFresh } from "./credentials.ts";
+import { accountIdOf, credentialProcessJson, isFresh } from "./credentials.ts";
 
 /** Switches that change nothing on a cache hit. */
 const HARMLESS = new Set(["--no-color", "--no-emoji", "--no-gui"]);
@@ -39,7 +39,10 @@ export function cachedAssume(args: readonly string[], env: Env = processEnv): st
     if (!index) return undefined;
     const { entry } = entryIn(`${dir}/${index.entry}`, index.binding);
     return entry && isFresh(entry.credentials)
-      ? credentialProcessJson(entry.credentials)
+      ? credentialProcessJson({
+        ...entry.credentials,
+        accountId: accountIdOf(index.binding.roleArn),
+      })
       : undefined;
   } catch {
     return undefined;

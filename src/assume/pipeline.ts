@@ -21,7 +21,7 @@ import { type ResolvedProfile, resolveProfile } from "../config/resolve.ts";
 import { cacheDir, lockName, profilePrefix, roleBinding, roleCacheName } from "../cache/key.ts";
 import { fileStamp, type HitIndex, hitIndexName } from "../cache/hit_index.ts";
 import { ensureCacheDir, UnsafeCacheLocation, writeJsonFile } from "../cache/store.ts";
-import type { Credentials } from "../credentials.ts";
+import { accountIdOf, type Credentials } from "../credentials.ts";
 import type { Ui } from "../ui.ts";
 import { cachedCredentials, type CacheSlot, readFresh } from "./cached.ts";
 
@@ -75,10 +75,11 @@ export async function assumeProfile(
     env: recorded.read,
     files,
   };
+  const accountId = accountIdOf(profile.roleArn);
   const hit = readFresh(slot, ui);
   if (hit) {
     writeHitIndex(slot.dir, index, ui);
-    return hit;
+    return { ...hit, accountId };
   }
 
   let lockPath: string | undefined;
@@ -105,7 +106,7 @@ export async function assumeProfile(
     fetchFresh: () => fetchRoleCredentials(profile, ui, env),
   });
   if (lockPath) writeHitIndex(slot.dir, index, ui);
-  return credentials;
+  return { ...credentials, accountId };
 }
 
 /** Writes the hit index; a failure costs only the fast path of the next run. */

@@ -196,6 +196,7 @@ export function parseCredentialOutput(stdout: string): {
   SecretAccessKey: string;
   SessionToken?: string;
   Expiration: string;
+  AccountId?: string;
 } {
   const lines = stdout.split("\n");
   if (lines.length !== 2 || lines[1] !== "") throw new Error(`not one line of output: ${stdout}`);
