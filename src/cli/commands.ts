@@ -177,8 +177,11 @@ export const COMMANDS: readonly Command[] = [
   {
     name: "status",
     summary: "List the vegas profiles and what the cache holds for each",
-    usage: "vegas-credentials status [--json]",
-    options: { json: { type: "boolean", description: "A JSON array, for scripts" } },
+    usage: "vegas-credentials status [--profile=NAME] [--json]",
+    options: {
+      profile: { ...profileOption.profile, description: "Only this profile" },
+      json: { type: "boolean", description: "A JSON array, for scripts" },
+    },
     run: async (context) =>
       (await load<typeof import("../commands/status.ts")>("../commands/status.ts", import.meta.url))
         .runStatus(context),

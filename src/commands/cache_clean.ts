@@ -10,6 +10,7 @@ import { hitIndexName } from "../cache/hit_index.ts";
 import { acquireLock } from "../cache/lock.ts";
 import { isOwnFile, removeMatching } from "../cache/store.ts";
 import { readSharedFiles } from "../config/files.ts";
+import { closestNames } from "../config/validate.ts";
 import { UsageError, VegasError } from "../errors.ts";
 import { noPositionals } from "./common.ts";
 
@@ -141,12 +142,22 @@ export async function runCacheClean(context: CommandContext): Promise<number> {
     return 0;
   }
   let sourceProfile: string | undefined;
-  if (profile !== undefined && values.sessions) {
+  if (profile !== undefined) {
+    let profiles: ReadonlyMap<string, ReadonlyMap<string, string>> | undefined;
     try {
-      sourceProfile = readSharedFiles(env).profiles.get(profile)?.get("vegas_source_profile");
+      profiles = readSharedFiles(env).profiles;
     } catch (error) {
-      ui.debug(`cannot read the config to find the source profile: ${(error as Error).message}`);
+      ui.debug(`cannot read the config to check the profile: ${(error as Error).message}`);
     }
+    if (profiles && !profiles.has(profile)) {
+      // A typo would otherwise "remove 0 files" and leave the intended profile's credentials.
+      const close = closestNames(profile, profiles.keys());
+      throw new UsageError(
+        `profile '${profile}' is not in the AWS config files` +
+          (close.length ? ` (did you mean '${close[0]}'?)` : ""),
+      );
+    }
+    if (values.sessions) sourceProfile = profiles?.get(profile)?.get("vegas_source_profile");
   }
   const result = await cleanCache(dir, {
     profile,

@@ -6,6 +6,8 @@ import type { CommandContext } from "./context.ts";
 import { type Env, readSharedFiles } from "../config/files.ts";
 import { resolveProfile } from "../config/resolve.ts";
 import { readEntry } from "../cache/store.ts";
+import { closestNames } from "../config/validate.ts";
+import { UsageError } from "../errors.ts";
 import { FRESHNESS_MARGIN_SECONDS, isFresh } from "../credentials.ts";
 import { CHAINED_ROLE_MAX_SECONDS } from "../config/resolve.ts";
 import { sessionSlot } from "../assume/mfa_session.ts";
@@ -163,7 +165,15 @@ export function statusTable(statuses: readonly ProfileStatus[]): string {
 /** Runs `status [--json]`. */
 export function runStatus(context: CommandContext): Promise<number> {
   noPositionals(context);
-  const statuses = profileStatuses(context.env);
+  const only = typeof context.values.profile === "string" ? context.values.profile : undefined;
+  const all = profileStatuses(context.env);
+  const statuses = only === undefined ? all : all.filter((status) => status.profile === only);
+  if (only !== undefined && !statuses.length) {
+    const close = closestNames(only, all.map((status) => status.profile));
+    throw new UsageError(
+      `'${only}' is not a vegas profile` + (close.length ? ` (did you mean '${close[0]}'?)` : ""),
+    );
+  }
   context.print(
     context.values.json ? JSON.stringify(statuses, null, 2) + "\n" : statusTable(statuses),
   );

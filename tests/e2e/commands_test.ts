@@ -146,6 +146,12 @@ Deno.test("status: table and --json, with a profile that does not resolve", asyn
     target: "\n[profile broken]\nvegas_role_arn = arn:aws:iam::1:role/x\n" +
       "vegas_source_profile = default\n\n[profile plain]\nregion = eu-west-1\n",
   });
+  const only = await runCli(world.sandbox, ["status", "--profile=broken", "--json"]);
+  assert.equal(only.code, 0, only.stderr);
+  assert.deepEqual(JSON.parse(only.stdout).map((s: { profile: string }) => s.profile), ["broken"]);
+  const typo = await runCli(world.sandbox, ["status", "-p", "singr"]);
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /'singr' is not a vegas profile \(did you mean 'singer'\?\)/);
   const before = await runCli(world.sandbox, ["status", "--json"]);
   assert.equal(before.code, 0, before.stderr);
   const cold = JSON.parse(before.stdout);
@@ -205,6 +211,15 @@ Deno.test("cache clean: one profile, its session, everything", async () => {
       .map((name) => name.split(".").slice(0, 2).join(".")).sort();
   assert.equal((await runCli(world.sandbox, ["assume", "-p", "singer"])).code, 0);
   assert.equal((await runCli(world.sandbox, ["assume", "-p", "dancer"])).code, 0);
+  assert.deepEqual(files(), ["role.dancer", "role.singer", "session.default"]);
+
+  // A typo is a usage error with the close name, and removes nothing.
+  const profileTypo = await runCli(world.sandbox, ["cache", "clean", "--profile=singr"]);
+  assert.equal(profileTypo.code, 2, profileTypo.stderr);
+  assert.match(
+    profileTypo.stderr,
+    /profile 'singr' is not in the AWS config files \(did you mean 'singer'\?\)/,
+  );
   assert.deepEqual(files(), ["role.dancer", "role.singer", "session.default"]);
 
   const one = await runCli(world.sandbox, ["cache", "clean", "--profile=singer"]);

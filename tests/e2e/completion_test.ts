@@ -214,10 +214,12 @@ Deno.test("completion fish: installed in ~/.config/fish/completions; fish comple
   ]);
   assert.deepEqual(await fishComplete(box, "vegas-credentials help cache "), ["clean"]);
   const options = await fishComplete(box, "vegas-credentials status --");
-  for (const option of ["--json", "--verbose", "--no-color", "--help", "--version"]) {
+  for (const option of ["--json", "--profile", "--verbose", "--no-color", "--help", "--version"]) {
     assert.ok(options.includes(option), `${option} in ${options}`);
   }
-  assert.ok(!options.includes("--profile"), "status takes no --profile here");
+  const versionOptions = await fishComplete(box, "vegas-credentials version --");
+  assert.ok(versionOptions.includes("--full"), `--full in ${versionOptions}`);
+  assert.ok(!versionOptions.includes("--profile"), "version takes no --profile");
   // After `exec … --`: the command's own completion (here: command names).
   assert.ok((await fishComplete(box, "vegas-credentials exec -p singer -- vegas-cred"))
     .includes("vegas-credentials"));
