@@ -20,10 +20,16 @@ if (import.meta.main) {
     Deno.stdout.writeSync(new TextEncoder().encode(cached + "\n"));
     Deno.exit(0);
   }
-  const { run } = await load<typeof import("./src/cli/run.ts")>(
-    "./src/cli/run.ts",
-    import.meta.url,
-  );
+  let cli: typeof import("./src/cli/run.ts");
+  try {
+    cli = await load<typeof import("./src/cli/run.ts")>("./src/cli/run.ts", import.meta.url);
+  } catch (error) {
+    // A broken install (a module missing from the binary): one line, never a stack trace.
+    Deno.stderr.writeSync(
+      new TextEncoder().encode(`vegas-credentials: cannot start: ${(error as Error).message}\n`),
+    );
+    Deno.exit(1);
+  }
   // Exit explicitly: an abandoned terminal read or lock wait must not keep the process alive.
-  Deno.exit(await run(Deno.args));
+  Deno.exit(await cli.run(Deno.args));
 }

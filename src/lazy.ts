@@ -5,7 +5,7 @@
  * first line runs, and each costs start-up time on the cache-hit path (BENCHMARKS.md). A URL built
  * at run time is not followed, so everything behind {@link load} (the MFA inputs, the AWS SDK, the
  * other commands) costs nothing until used. `deno compile` embeds these modules through the
- * `--include` list in scripts/compile.ts, which tests/unit/lazy_test.ts keeps complete.
+ * `--include` list in scripts/compile.ts, which tests/distribution_test.ts keeps complete.
  * @module
  */
 

@@ -1,5 +1,5 @@
 /**
- * The MFA input layer: drivers that can each produce a code, raced by {@link readMfaCode}.
+ * The MFA input layer: drivers that can each produce a code, raced by `raceInputs` (race.ts).
  * @module
  */
 import { VegasError } from "../errors.ts";
