@@ -12,6 +12,7 @@ import type { Ui } from "./ui.ts";
 import { raceInputs, selectInputs } from "./mfa/race.ts";
 import { MfaFailed, type MfaRequest } from "./mfa/types.ts";
 import { defaultSessionName } from "./session_name.ts";
+import { sourceKeysFor } from "./keystore/source_keys.ts"; // issue 12 hook: keys in the OS store
 
 /** A person gets this many tries at typing a code. */
 const MAX_ATTEMPTS = 3;
@@ -106,14 +107,16 @@ export async function assumeRoleWithMfa(
   profile: ResolvedProfile,
   ui: Ui,
   env: Env,
-  keys: SourceKeys = profile.source,
+  keys?: SourceKeys,
 ): Promise<Credentials> {
   const sts = load<typeof import("./providers/sts.ts")>("./providers/sts.ts", import.meta.url); // load the SDK while the user reads the prompt
+  // Issue 12 hook: keys in the OS store are read now, on the miss, before any prompt.
+  const sourceKeys = keys ?? await sourceKeysFor(profile, env);
   const sessionName = profile.roleSessionName ?? await defaultSessionName(env);
   return withMfaCode(profile, ui, env, async (code) => {
     const { assumeRole } = await sts;
     ui.debug(`calling STS AssumeRole for ${profile.roleArn} as session ${sessionName}`);
-    return assumeRole(profile, sessionName, keys, {
+    return assumeRole(profile, sessionName, sourceKeys, {
       serialNumber: profile.mfaSerial,
       tokenCode: code,
     }, (text) => ui.info(text));

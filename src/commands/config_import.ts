@@ -6,7 +6,7 @@
  * @module
  */
 import type { CommandContext } from "../cli/commands.ts";
-import { ConfigError, UsageError, VegasError } from "../errors.ts";
+import { ConfigError, UsageError } from "../errors.ts";
 import {
   configFilePath,
   credentialsFilePath,
@@ -19,7 +19,9 @@ import { inspectProfile, runsVegas, shown } from "../config/resolve.ts";
 import { findOnPath } from "../find_program.ts";
 import { credentialProcessLine, type ImportPlan, planImport } from "../import/convert.ts";
 import { unifiedDiff } from "../import/lines.ts";
+import { replaceUnchanged, writeAtomically } from "../import/write_file.ts";
 import { commandWord, maskAccessKeyId, noPositionals } from "./common.ts";
+import { storedKeysProblem } from "../keystore/checks.ts";
 
 /** The program's name on PATH (the binary, or the wrapper a checkout is run through). */
 const PROGRAM_NAME = "vegas-credentials";
@@ -93,43 +95,12 @@ function readConfig(path: string): { bytes: Uint8Array; text: string } {
   }
 }
 
-/** Writes `data` to `path` through a temporary file and a rename: readers see old or new, whole. */
-function writeAtomically(path: string, data: Uint8Array, mode: number): void {
-  const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
-  const temp = `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.${crypto.randomUUID()}.tmp`;
-  try {
-    const file = Deno.openSync(temp, { write: true, createNew: true, mode });
-    try {
-      for (let offset = 0; offset < data.length;) offset += file.writeSync(data.subarray(offset));
-      file.syncSync();
-    } finally {
-      file.close();
-    }
-    if (Deno.build.os !== "windows") Deno.chmodSync(temp, mode); // the umask may have cut it
-    Deno.renameSync(temp, path);
-  } catch (error) {
-    try {
-      Deno.removeSync(temp);
-    } catch { /* not created */ }
-    throw new VegasError(`cannot write ${path}: ${(error as Error).message}`);
-  }
-}
-
 /** Saves the old file to `CONFIG.vegas-backup` (0600), then replaces the file with `text`. */
 function writeConverted(path: string, old: Uint8Array, text: string): string {
-  // A config file that is a link (dotfile managers) stays one: the file it points to is replaced.
-  let target = path;
-  try {
-    target = Deno.realPathSync(path);
-  } catch { /* read a moment ago; the write reports any problem */ }
-  const current = Deno.readFileSync(target);
-  if (current.length !== old.length || current.some((byte, i) => byte !== old[i])) {
-    throw new VegasError(`${path} changed while it was being converted; run config import again`);
-  }
-  const mode = (Deno.statSync(target).mode ?? 0o600) & 0o777;
   const backup = `${path}.vegas-backup`;
-  writeAtomically(backup, old, 0o600);
-  writeAtomically(target, new TextEncoder().encode(text), mode);
+  replaceUnchanged(path, old, new TextEncoder().encode(text), () => {
+    writeAtomically(backup, old, 0o600);
+  });
   return backup;
 }
 
@@ -165,7 +136,7 @@ function list(names: readonly string[]): string {
 }
 
 /** Lines about what a converted profile still needs before it works (from the doctor's rules). */
-function followUps(plan: ImportPlan, configFile: string, env: Env): string[] {
+async function followUps(plan: ImportPlan, configFile: string, env: Env): Promise<string[]> {
   const credentialsFile = credentialsFilePath(env);
   const files = sharedFiles(
     configFile,
@@ -173,15 +144,20 @@ function followUps(plan: ImportPlan, configFile: string, env: Env): string[] {
     credentialsFile,
     readIniFile(credentialsFile),
   );
-  return plan.converted.flatMap((profile) =>
-    inspectProfile(profile, env, files).problems.map((problem) =>
-      `after the import, profile ${shown(profile)} still needs: ${problem.message}`
-    )
-  );
+  const lines: string[] = [];
+  for (const profile of plan.converted) {
+    const { problems, resolved } = inspectProfile(profile, env, files);
+    // Issue 12: keys in neither file are looked for in the OS store (without reading them).
+    const stored = resolved && await storedKeysProblem(resolved, env);
+    for (const problem of stored ? [...problems, stored] : problems) {
+      lines.push(`after the import, profile ${shown(profile)} still needs: ${problem.message}`);
+    }
+  }
+  return lines;
 }
 
 /** Runs `config import`. */
-export function runConfigImport(context: CommandContext): Promise<number> {
+export async function runConfigImport(context: CommandContext): Promise<number> {
   noPositionals(context);
   const { env, ui } = context;
   const only = context.values.profile as string[] | undefined;
@@ -215,7 +191,7 @@ export function runConfigImport(context: CommandContext): Promise<number> {
     if (!plan.already.length) {
       ui.info(`nothing to convert in ${configFile}`);
     }
-    return Promise.resolve(0);
+    return 0;
   }
   const moved = plan.movedMfa.map(({ source }) => `mfa_serial moved to ${shown(source)}`);
   const what = `${list(plan.converted)}${moved.length ? `; ${moved.join(", ")}` : ""}`;
@@ -228,6 +204,6 @@ export function runConfigImport(context: CommandContext): Promise<number> {
     const backup = writeConverted(configFile, bytes, plan.text!);
     ui.info(`converted ${what} in ${configFile} (the file as it was: ${backup})`);
   }
-  for (const line of followUps(plan, configFile, env)) ui.info(line);
-  return Promise.resolve(0);
+  for (const line of await followUps(plan, configFile, env)) ui.info(line);
+  return 0;
 }

@@ -13,6 +13,14 @@ export interface SourceKeys {
   readonly sessionToken?: string;
 }
 
+/** Keys in the OS secure store (neither file has them): read only on a cache miss. */
+export interface StoredKeys {
+  /** `keychain`, `secret-service`, `wincred` or `pass`. */
+  readonly store: string;
+  /** The entry: the source profile's name. */
+  readonly entry: string;
+}
+
 /** Everything `assume` needs for one target profile. */
 export interface ResolvedProfile {
   /** Target profile name (the `--profile` value). */
@@ -40,7 +48,7 @@ export interface ResolvedProfile {
   readonly ykmanPath?: string;
   /** `vegas_mfa_session_duration` on the source profile: reuse one MFA session (seconds). */
   readonly mfaSessionDuration?: number;
-  readonly source: SourceKeys;
+  readonly source: SourceKeys | StoredKeys;
   readonly configFile: string;
   readonly credentialsFile: string;
   /** Where each setting came from, by setting name; for `config show-profile`. */
