@@ -52,7 +52,8 @@ export function failure(result: ChildResult): KeystoreError | undefined {
     return new KeystoreError(
       "pass",
       "unavailable",
-      "the pass store is not set up: run pass init YOUR-GPG-KEY-ID (or set PASSWORD_STORE_DIR)",
+      "the pass store is not set up: run pass init YOUR-GPG-KEY-ID, or set PASSWORD_STORE_DIR " +
+        "to your store",
     );
   }
   const said = reason(text);
@@ -80,10 +81,29 @@ function profileOf(fileName: string): string | undefined {
   }
 }
 
+/** A store without `.gpg-id` was never `pass init`-ed: pass would call every entry missing. */
+function notSetUp(env: Env): KeystoreError | undefined {
+  const dir = storeDir(env);
+  try {
+    Deno.statSync(`${dir}/.gpg-id`);
+    return undefined;
+  } catch {
+    return new KeystoreError(
+      "pass",
+      "unavailable",
+      `the pass store is not set up (no ${dir}/.gpg-id): run pass init YOUR-GPG-KEY-ID, or set ` +
+        "PASSWORD_STORE_DIR to your store",
+    );
+  }
+}
+
 /** The `pass` backend. */
 export function pass(env: Env): Keystore {
-  const run = (args: string[], stdin?: string) =>
-    runHelper({ store: "pass", program: "pass", args, stdin, install: INSTALL }, env);
+  const run = (args: string[], stdin?: string) => {
+    const problem = notSetUp(env);
+    if (problem) return Promise.reject(problem);
+    return runHelper({ store: "pass", program: "pass", args, stdin, install: INSTALL }, env);
+  };
   return {
     name: "pass",
     async read(entry) {
@@ -108,6 +128,8 @@ export function pass(env: Env): Keystore {
       return false;
     },
     list() {
+      const problem = notSetUp(env);
+      if (problem) return Promise.reject(problem);
       // The names are file names: listed without decrypting anything (the key id is inside).
       const items: StoredItem[] = [];
       for (const kind of ["keys", "session"] as EntryKind[]) {

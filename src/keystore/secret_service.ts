@@ -47,22 +47,41 @@ export const commandLines = {
   list: () => ["search", "--all", "--", "service", SERVICE],
 };
 
-/** The items of `secret-tool search` output: their attributes and label (secret lines skipped). */
-export function parseSearch(stdout: string): Map<string, string>[] {
+/**
+ * The items of `secret-tool search` output: label and attributes (secret lines skipped).
+ * secret-tool prints each item's label on stdout and its attributes on stderr (other versions on
+ * stdout): items are matched up by their order in each stream.
+ */
+export function parseSearch(stdout: string, stderr = ""): Map<string, string>[] {
   const items: Map<string, string>[] = [];
-  let item: Map<string, string> | undefined;
   for (const line of stdout.split("\n")) {
-    if (/^\[.*\]$/.test(line)) {
-      item = new Map();
-      items.push(item);
-      continue;
-    }
+    if (/^\[.*\]$/.test(line)) items.push(new Map());
     const at = line.indexOf(" = ");
-    if (!item || at < 0) continue;
     const key = line.slice(0, at);
-    if (key === "label" || key.startsWith("attribute.")) item.set(key, line.slice(at + 3));
+    if (items.length && at > 0 && (key === "label" || key.startsWith("attribute."))) {
+      items.at(-1)!.set(key, line.slice(at + 3));
+    }
+  }
+  // Attributes on stderr: an item's group ends where an attribute name comes again.
+  let index = -1;
+  let seen = new Set<string>();
+  for (const line of stderr.split("\n")) {
+    const match = /^(attribute\.[^ ]+) = (.*)$/.exec(line);
+    if (!match) continue;
+    if (index < 0 || seen.has(match[1])) {
+      index++;
+      seen = new Set();
+    }
+    seen.add(match[1]);
+    items[index]?.set(match[1], match[2]);
   }
   return items;
+}
+
+/** secret-tool's own words from its stderr (without the attribute lines of a search). */
+function said(stderr: string): string {
+  return firstLine(stderr.split("\n").filter((line) => !line.startsWith("attribute.")).join("\n"))
+    .replace(/^secret-tool: /, "");
 }
 
 /**
@@ -70,25 +89,25 @@ export function parseSearch(stdout: string): Map<string, string>[] {
  * and `clear` answer when there is no such item (`canBeMissing`).
  */
 export function failure(result: ChildResult, canBeMissing = true): KeystoreError | undefined {
-  const said = firstLine(result.stderr).replace(/^secret-tool: /, "");
-  if (canBeMissing && result.code === 1 && said === "") return undefined;
+  const words = said(result.stderr);
+  if (canBeMissing && result.code === 1 && words === "") return undefined;
   if (
-    /D-Bus|DBus|Could not connect|not provided by any|ServiceUnknown|No such interface/i.test(said)
+    /D-Bus|DBus|Could not connect|not provided by any|ServiceUnknown|No such interface/i.test(words)
   ) {
     return new KeystoreError(
       "secret-service",
       "unavailable",
-      `the secret-service store cannot be reached (${said}): log in to a desktop session (or ` +
+      `the secret-service store cannot be reached (${words}): log in to a desktop session (or ` +
         "start dbus-run-session and gnome-keyring-daemon), or keep the keys in pass: " +
         "vegas_keystore = pass on the source profile (or VEGAS_CREDENTIALS_KEYSTORE=pass)",
     );
   }
-  if (/locked/i.test(said)) return locked(said);
+  if (/locked/i.test(words)) return locked(words);
   return new KeystoreError(
     "secret-service",
     "failed",
     `the secret-service store failed (secret-tool exit code ${result.code}` +
-      `${said ? `: ${said}` : ""})`,
+      `${words ? `: ${words}` : ""})`,
   );
 }
 
@@ -124,7 +143,7 @@ export function secretService(env: Env): Keystore {
       // (the unlock prompt was dismissed, or cannot show): a search tells them apart.
       const search = await run(commandLines.search(entry));
       if (parseSearch(search.stdout).length) {
-        throw locked(firstLine(search.stderr) || "the unlock prompt was dismissed");
+        throw locked(said(search.stderr) || "the unlock prompt was dismissed");
       }
       return undefined;
     },
@@ -146,7 +165,7 @@ export function secretService(env: Env): Keystore {
         if (error) throw error;
         return [];
       }
-      return parseSearch(result.stdout).flatMap((item): StoredItem[] => {
+      return parseSearch(result.stdout, result.stderr).flatMap((item): StoredItem[] => {
         const kind = item.get("attribute.kind");
         const profile = item.get("attribute.profile");
         if ((kind !== "keys" && kind !== "session") || profile === undefined) return [];
