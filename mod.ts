@@ -11,7 +11,13 @@
  * @module
  */
 export { assumeProfile, roleSlot } from "./src/commands/assume.ts";
-export { type ResolvedProfile, resolveProfile, type SourceKeys } from "./src/config/resolve.ts";
+export {
+  type ResolvedProfile,
+  resolveProfile,
+  type SourceKeys,
+  type StoredKeys,
+} from "./src/config/resolve.ts";
+export { sourceKeysFor } from "./src/keystore/source_keys.ts";
 export {
   configFilePath,
   credentialsFilePath,
