@@ -14,21 +14,15 @@ import {
 } from "../config/files.ts";
 import { keystoreOf, shown } from "../config/resolve.ts";
 import type { SourceKeys } from "../config/types.ts";
-import { ConfigError, UsageError, VegasError } from "../errors.ts";
+import { UsageError, VegasError } from "../errors.ts";
 import { joinLines, unifiedDiff } from "../import/lines.ts";
 import { replaceUnchanged, writeAtomically } from "../import/write_file.ts";
 import { openKeystore } from "../keystore/backends.ts";
 import { findKeysInFiles, readSharedFile, withKeys } from "../keystore/file_keys.ts";
 import { dropDerived } from "../keystore/invalidate.ts";
-import { decodeKeys, encodeKeys, keysProblem } from "../keystore/payload.ts";
-import {
-  type Entry,
-  type Keystore,
-  KeystoreError,
-  STORE_NAMES,
-  storeLabel,
-  type StoreName,
-} from "../keystore/types.ts";
+import { decodeKeys, keysProblem } from "../keystore/payload.ts";
+import { KeystoreError, STORE_NAMES, storeLabel, type StoreName } from "../keystore/types.ts";
+import { inStore, keysEntry, storedKeys, storeKeys, storeOf } from "../keystore/keys_entry.ts";
 import type { Ui } from "../ui.ts";
 import { diffLineShown } from "./config_import.ts";
 import { alignColumns, maskAccessKeyId, noPositionals } from "./common.ts";
@@ -43,68 +37,6 @@ function sourceProfile(context: CommandContext, command: string): string {
     );
   }
   return profile;
-}
-
-/** The store that keeps `profile`'s keys, opened; a bad `vegas_keystore` is a ConfigError. */
-async function storeOf(profile: string, files: SharedFiles, env: Env): Promise<Keystore> {
-  const { store, problem } = keystoreOf(profile, files, env);
-  if (problem) throw new ConfigError(problem);
-  return await inStore(profile, () => openKeystore(store as StoreName, env));
-}
-
-/** Runs a store operation; a store that cannot be used becomes one line naming the profile. */
-async function inStore<T>(profile: string, operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    if (!(error instanceof KeystoreError)) throw error;
-    throw new VegasError(`source profile ${shown(profile)}: ${error.message}`, { cause: error });
-  }
-}
-
-function keysEntry(profile: string): Entry {
-  return { kind: "keys", profile };
-}
-
-/**
- * Writes `keys`, reads them back and compares: only keys the store gives back as written count
- * as stored (an import deletes the file's copy after this, never before).
- */
-async function storeKeys(store: Keystore, profile: string, keys: SourceKeys): Promise<void> {
-  const entry = keysEntry(profile);
-  await inStore(
-    profile,
-    () => store.write(entry, encodeKeys(keys), maskAccessKeyId(keys.accessKeyId)),
-  );
-  const back = await inStore(profile, () => store.read(entry));
-  const read = back === undefined ? "nothing" : decodeKeys(back);
-  if (
-    typeof read === "string" || read.accessKeyId !== keys.accessKeyId ||
-    read.secretAccessKey !== keys.secretAccessKey || read.sessionToken !== keys.sessionToken
-  ) {
-    throw new VegasError(
-      `source profile ${shown(profile)}: ${storeLabel(store.name)} did not give the keys back ` +
-        "as written; nothing else was changed",
-    );
-  }
-}
-
-/** The keys stored for `profile`; a VegasError when there are none. */
-async function storedKeys(store: Keystore, profile: string): Promise<SourceKeys> {
-  const secret = await inStore(profile, () => store.read(keysEntry(profile)));
-  if (secret === undefined) {
-    throw new VegasError(
-      `${storeLabel(store.name)} has no keys for source profile ${shown(profile)}`,
-    );
-  }
-  const keys = decodeKeys(secret);
-  if (typeof keys === "string") {
-    throw new VegasError(
-      `source profile ${shown(profile)}: its entry in ${storeLabel(store.name)} is unusable ` +
-        `(${keys})`,
-    );
-  }
-  return keys;
 }
 
 /** Refuses when a shared file holds keys for `profile`: they win over the store. */
