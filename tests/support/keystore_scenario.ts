@@ -209,6 +209,24 @@ export async function storeScenario(t: Deno.TestContext, store: StoreUnderTest):
     helperRuns = spies.cmdlines().length;
   });
 
+  await t.step("a stored MFA session STS no longer accepts is replaced in the store", async () => {
+    const old = JSON.parse((await store.lookup("session", "crew"))!);
+    world.sts.expireIssuedCredentials();
+    world.nextWindow();
+    ok(await cli(["cache", "clean", "--profile=drummer"]), "cache clean");
+    const before = world.sts.calls.length;
+    const drummer = await cli(["assume", "--profile=drummer"]);
+    ok(drummer, "drummer");
+    assert.match(drummer.stderr, /no longer accepts the cached MFA session/);
+    assert.deepEqual(
+      world.sts.calls.slice(before).map((call) => `${call.action}:${call.errorCode ?? "ok"}`),
+      ["AssumeRole:ExpiredToken", "GetSessionToken:ok", "AssumeRole:ok"],
+    );
+    const session = JSON.parse((await store.lookup("session", "crew"))!);
+    assert.notEqual(session.AccessKeyId, old.AccessKeyId);
+    assert.equal(world.sts.calls.at(-1)!.accessKeyId, session.AccessKeyId);
+  });
+
   await t.step("keys export: back into the file's section, out of the store", async () => {
     const exported = await cli(["keys", "export", "--profile=crew"]);
     ok(exported, "export");
