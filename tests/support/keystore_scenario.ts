@@ -209,6 +209,16 @@ export async function storeScenario(t: Deno.TestContext, store: StoreUnderTest):
     helperRuns = spies.cmdlines().length;
   });
 
+  await t.step("cache clean --sessions ends a stored MFA session, in the store", async () => {
+    const cleaned = await cli(["cache", "clean", "--profile=drummer", "--sessions"]);
+    ok(cleaned, "cache clean --sessions");
+    assert.match(cleaned.stdout, /, 1 MFA session for profile 'drummer'/);
+    assert.equal(await store.lookup("session", "crew"), undefined);
+    world.nextWindow();
+    ok(await cli(["assume", "--profile=drummer"]), "a new session");
+    assert.equal(world.sts.count("GetSessionToken", true), 2);
+  });
+
   await t.step("a stored MFA session STS no longer accepts is replaced in the store", async () => {
     const old = JSON.parse((await store.lookup("session", "crew"))!);
     world.sts.expireIssuedCredentials();
