@@ -36,6 +36,7 @@ import {
   encodeSession,
 } from "../../src/keystore/payload.ts";
 import type { Env } from "../../src/config/files.ts";
+import { run } from "../../src/cli/run.ts";
 
 const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 const KEYS = encodeKeys({ accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: SECRET });
@@ -364,4 +365,34 @@ Deno.test("payload: keys and sessions round trip; anything else is refused", () 
   const text = encodeSession(session, "session.default.0123456789abcdef.json");
   assert.deepEqual(decodeSession(text, "session.default.0123456789abcdef.json"), session);
   assert.equal(decodeSession(text, "session.default.fedcba9876543210.json"), undefined);
+});
+
+Deno.test("keys commands: --help for each, usage errors exit 2 before any store is touched", async () => {
+  const env: Env = (name) => ({ HOME: "/nonexistent", PATH: "" })[name];
+  const runs = async (args: string[]) => {
+    let stdout = "";
+    const code = await run(args, env, (text) => stdout += text);
+    return { code, stdout };
+  };
+  for (const name of ["add", "import", "export", "remove", "list"]) {
+    const help = await runs(["keys", name, "--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, new RegExp(`^Usage: vegas-credentials keys ${name}`, "m"));
+  }
+  for (
+    const args of [
+      ["keys"],
+      ["keys", "add"],
+      ["keys", "import", "--profile="],
+      ["keys", "export", "-p", "a", "extra"],
+      ["keys", "remove", "--force", "-p", "a"],
+      ["keys", "list", "--profile=a"],
+      ["keys", "import", "-p", "a", "--dry"],
+      ["keys", "ad", "-p", "a"],
+    ]
+  ) {
+    const result = await runs(args);
+    assert.equal(result.code, 2, args.join(" "));
+    assert.equal(result.stdout, "");
+  }
 });
