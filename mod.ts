@@ -22,7 +22,7 @@ import type { Credentials } from "./src/credentials.ts";
 import { optionsFromEnv, Ui } from "./src/ui.ts";
 
 export { credentialProcessJson, type Credentials } from "./src/credentials.ts";
-export type { Origin, ResolvedProfile, SourceKeys } from "./src/config/types.ts";
+export type { Origin, ResolvedProfile, SourceKeys, StoredKeys } from "./src/config/types.ts";
 export type { Env } from "./src/env.ts";
 export { ConfigError, VegasError } from "./src/errors.ts";
 export { VERSION } from "./src/version.ts";

@@ -1,6 +1,6 @@
 /**
  * Replacing a file the user owns in one step: readers (and a crash) see the old file or the new one,
- * whole, never a mix. Used by `config import` and `rotate`.
+ * whole, never a mix. Used by `config import`, `keys import`/`export` and `rotate`.
  * @module
  */
 import { VegasError } from "./errors.ts";
@@ -29,14 +29,15 @@ export function writeAtomically(path: string, data: Uint8Array, mode: number): v
 
 /**
  * Replaces the file at `path` with `data`, keeping its mode, provided it still holds `expected`
- * (else throws `changed`, writing nothing). A file that is a link (dotfile managers) stays one: the
- * file it points to is replaced.
+ * (else throws `changed`, writing nothing); `before` runs after that check, just before the write.
+ * A file that is a link (dotfile managers) stays one: the file it points to is replaced.
  */
 export function replaceFile(
   path: string,
   expected: Uint8Array,
   data: Uint8Array,
-  changed: string,
+  changed = `${path} changed while it was being edited; run the command again`,
+  before: () => void = () => {},
 ): void {
   let target = path;
   try {
@@ -47,5 +48,6 @@ export function replaceFile(
     throw new VegasError(changed);
   }
   const mode = (Deno.statSync(target).mode ?? 0o600) & 0o777;
+  before();
   writeAtomically(target, data, mode);
 }

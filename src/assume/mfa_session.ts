@@ -20,6 +20,10 @@ import { VegasError } from "../errors.ts";
 import { cachedCredentials, type CacheSlot } from "./cached.ts";
 import { withMfaCode } from "./mfa_retry.ts";
 import { defaultSessionName } from "../session_name.ts";
+// Issue 12 hooks: keys in the OS store, and their MFA session kept there too.
+import { sourceKeysFor } from "../keystore/source_keys.ts";
+const storedSessions = () =>
+  load<typeof import("../keystore/session.ts")>("../keystore/session.ts", import.meta.url);
 
 /** STS error codes meaning the session's keys are no longer accepted. */
 const REJECTED_SESSION = new Set([
@@ -72,35 +76,44 @@ export async function mfaSessionCredentials(
     throw new VegasError(`source profile '${profile.sourceProfile}' has no MFA session configured`);
   }
   let created = false;
+  const fetchFresh = async () => {
+    created = true;
+    const sts = load<typeof import("./sts.ts")>("./sts.ts", import.meta.url);
+    const keys = await sourceKeysFor(profile, env); // issue 12 hook: before the prompt
+    const session = await withMfaCode(profile, ui, env, async (code) => {
+      const { getSessionToken } = await sts;
+      ui.debug(`calling STS GetSessionToken for source profile '${profile.sourceProfile}'`);
+      return getSessionToken(profile, keys, duration, {
+        serialNumber: profile.mfaSerial,
+        tokenCode: code,
+      }, (text) => ui.info(text));
+    });
+    // Only now: said earlier, it would also appear when no session comes about.
+    ui.info(
+      `Started an MFA session for source profile '${profile.sourceProfile}' ` +
+        `(${formatDuration(duration)}): no further MFA codes until it ends`,
+    );
+    return session;
+  };
+  if ("store" in profile.source) {
+    // Issue 12 hook: keys in the OS store keep their MFA session there, not in a cache file.
+    const credentials = await (await storedSessions()).storedSession(profile, ui, env, fetchFresh);
+    return { credentials, created };
+  }
   const credentials = await cachedCredentials({
     slot: sessionSlot(profile, env),
     ui,
     lockPath: undefined, // the role fetch holds the lock of this MFA device already
     lockTimeoutMs: 0,
-    fetchFresh: async () => {
-      created = true;
-      const sts = load<typeof import("./sts.ts")>("./sts.ts", import.meta.url);
-      const session = await withMfaCode(profile, ui, env, async (code) => {
-        const { getSessionToken } = await sts;
-        ui.debug(`calling STS GetSessionToken for source profile '${profile.sourceProfile}'`);
-        return getSessionToken(profile, duration, {
-          serialNumber: profile.mfaSerial,
-          tokenCode: code,
-        }, (text) => ui.info(text));
-      });
-      // Only now: said earlier, it would also appear when no session comes about.
-      ui.info(
-        `Started an MFA session for source profile '${profile.sourceProfile}' ` +
-          `(${formatDuration(duration)}): no further MFA codes until it ends`,
-      );
-      return session;
-    },
+    fetchFresh,
   });
   return { credentials, created };
 }
 
 /** Forgets the cached MFA session of `profile`'s source profile. */
-export function dropSession(profile: ResolvedProfile, env: Env = processEnv): void {
+export async function dropSession(profile: ResolvedProfile, env: Env = processEnv): Promise<void> {
+  // Issue 12 hook: a session kept in the OS store is removed there.
+  if ("store" in profile.source) return (await storedSessions()).dropStoredSession(profile, env);
   const slot = sessionSlot(profile, env);
   removeMatching(slot.dir, (name) => name === slot.name);
 }
@@ -133,7 +146,7 @@ export async function assumeRoleWithSession(
       `STS no longer accepts the cached MFA session of source profile ` +
         `'${profile.sourceProfile}'; starting a new one`,
     );
-    dropSession(profile, env);
+    await dropSession(profile, env);
     const second = await mfaSessionCredentials(profile, ui, env);
     return await assume(second.credentials);
   }

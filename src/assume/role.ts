@@ -13,6 +13,7 @@ import {
 import type { Env } from "../config/files.ts";
 import type { Ui } from "../ui.ts";
 import { withMfaCode } from "./mfa_retry.ts";
+import { sourceKeysFor } from "../keystore/source_keys.ts";
 import { defaultSessionName } from "../session_name.ts";
 
 /**
@@ -48,14 +49,16 @@ export async function assumeRoleWithMfa(
   profile: ResolvedProfile,
   ui: Ui,
   env: Env,
-  keys: SourceKeys = profile.source,
+  keys?: SourceKeys,
 ): Promise<Credentials> {
   const sts = load<typeof import("./sts.ts")>("./sts.ts", import.meta.url); // load the SDK while the user reads the prompt
+  // Keys in the OS store are read now, on the miss, before any prompt (never on a cache hit).
+  const sourceKeys = keys ?? await sourceKeysFor(profile, env);
   const sessionName = profile.roleSessionName ?? await defaultSessionName(env);
   return withMfaCode(profile, ui, env, async (code) => {
     const { assumeRole } = await sts;
     ui.debug(`calling STS AssumeRole for ${profile.roleArn} as session ${sessionName}`);
-    return assumeRole(profile, sessionName, keys, {
+    return assumeRole(profile, sessionName, sourceKeys, {
       serialNumber: profile.mfaSerial,
       tokenCode: code,
     }, (text) => ui.info(text));

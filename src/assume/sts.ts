@@ -145,9 +145,10 @@ export async function assumeRole(
   );
 }
 
-/** GetSessionToken with MFA for the source profile of `profile` (an MFA session). */
+/** GetSessionToken with MFA for the source profile of `profile` (an MFA session), with its `keys`. */
 export async function getSessionToken(
   profile: ResolvedProfile,
+  keys: SourceKeys,
   durationSeconds: number,
   mfa: MfaToken,
   progress: (text: string) => void = () => {},
@@ -164,7 +165,7 @@ export async function getSessionToken(
     `for source profile '${profile.sourceProfile}'`,
     await send(
       profile,
-      profile.source,
+      keys,
       { what, waiting, progress },
       (sts, abortSignal) => sts.send(command, { abortSignal }),
     ),

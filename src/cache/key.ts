@@ -16,13 +16,21 @@ export function profilePrefix(kind: "role" | "session", name: string): string {
   return `${kind}.${safeName(name)}.`;
 }
 
+/**
+ * Stands in for the source keys in cache names: the access key id, or for keys in the OS store
+ * (never read on a hit) the store and entry; `keys` commands drop what the old keys made.
+ */
+function keysIdentity({ source }: ResolvedProfile): string {
+  return "store" in source ? `${source.store}:${source.entry}` : source.accessKeyId;
+}
+
 /** Cache file name of the role credentials of `profile`. */
 export function roleCacheName(profile: ResolvedProfile): string {
   const identity = [
     profile.profile,
     profile.roleArn,
     profile.sourceProfile,
-    profile.source.accessKeyId,
+    keysIdentity(profile),
     profile.mfaSerial,
     profile.durationSeconds,
     profile.roleSessionName ?? "",
@@ -55,7 +63,7 @@ export function roleBinding(profile: ResolvedProfile): CacheBinding {
 export function sessionCacheName(profile: ResolvedProfile): string {
   const identity = [
     profile.sourceProfile,
-    profile.source.accessKeyId,
+    keysIdentity(profile),
     profile.mfaSerial,
     profile.mfaSessionDuration ?? "",
     profile.endpoint ?? "",

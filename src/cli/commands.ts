@@ -303,6 +303,7 @@ export const COMMANDS: readonly Command[] = [
         import.meta.url,
       )).runConfigImport(context),
   },
+  ...keysCommands(),
   {
     name: "cache clean",
     summary: "Remove cached credentials and MFA sessions",
@@ -378,3 +379,84 @@ export const COMMANDS: readonly Command[] = [
       )).runHelp(context),
   },
 ];
+
+/** The `keys` group: a source profile's long-term keys in the OS secure store. */
+function keysCommands(): Command[] {
+  const profile = {
+    profile: {
+      ...profileOption.profile,
+      description: "The source profile (the one with your IAM user keys)",
+    },
+  } as const;
+  const run =
+    (name: "runKeysAdd" | "runKeysImport" | "runKeysExport" | "runKeysRemove" | "runKeysList") =>
+    async (context: CommandContext) =>
+      (await load<typeof import("../commands/keys.ts")>("../commands/keys.ts", import.meta.url))[
+        name
+      ](context);
+  const stores = [
+    "The store: vegas_keystore on the source profile, else VEGAS_CREDENTIALS_KEYSTORE, else",
+    "this OS's own: keychain (macOS), wincred (Windows), secret-service (Linux); or pass.",
+  ].join("\n");
+  return [
+    {
+      name: "keys add",
+      summary: "Put a source profile's access key into the OS secure store",
+      usage: "vegas-credentials keys add --profile=NAME",
+      options: profile,
+      details: [
+        "Asks for the access key id and the secret access key (hidden) on the terminal;",
+        "without a terminal, reads them from two lines of standard input.",
+        "",
+        stores,
+        "",
+        "Examples:",
+        "  vegas-credentials keys add --profile=default",
+        '  printf \'%s\\n%s\\n\' "$ID" "$SECRET" | vegas-credentials keys add -p default',
+      ].join("\n"),
+      run: run("runKeysAdd"),
+    },
+    {
+      name: "keys import",
+      summary: "Move a source profile's keys from ~/.aws/credentials into the OS secure store",
+      usage: "vegas-credentials keys import --profile=NAME [--dry-run]",
+      options: {
+        ...profile,
+        "dry-run": {
+          type: "boolean",
+          description: "Show the lines it would remove (keys masked); change nothing",
+        },
+      },
+      details: [
+        "Writes the keys to the store, reads them back and compares, then removes exactly the",
+        "key lines (and the section, when nothing else is left in it) from the file in one",
+        "step; every other byte of the file stays as it was. No copy of the keys is kept.",
+        "",
+        stores,
+      ].join("\n"),
+      run: run("runKeysImport"),
+    },
+    {
+      name: "keys export",
+      summary: "Move a source profile's keys from the OS secure store back to ~/.aws/credentials",
+      usage: "vegas-credentials keys export --profile=NAME",
+      options: profile,
+      details: "For leaving vegas-credentials: the AWS tools read the keys from the file again.",
+      run: run("runKeysExport"),
+    },
+    {
+      name: "keys remove",
+      summary: "Delete a source profile's keys (and its MFA session) from the OS secure store",
+      usage: "vegas-credentials keys remove --profile=NAME",
+      options: profile,
+      run: run("runKeysRemove"),
+    },
+    {
+      name: "keys list",
+      summary: "List the keys in the OS secure store: profile, store, masked key id",
+      usage: "vegas-credentials keys list",
+      options: {},
+      run: run("runKeysList"),
+    },
+  ];
+}

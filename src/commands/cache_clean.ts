@@ -3,6 +3,7 @@
  * this user's files, even in a directory others can write to.
  * @module
  */
+import { load } from "../lazy.ts";
 import type { CommandContext } from "./context.ts";
 import { cacheDir } from "../cache/key.ts";
 import { profilePrefix } from "../cache/key.ts";
@@ -166,6 +167,26 @@ export async function runCacheClean(context: CommandContext): Promise<number> {
     roles: true,
     sessions: profile === undefined || values.sessions === true,
   });
+  if (profile === undefined || values.sessions) {
+    // Issue 12: MFA sessions of keys in the OS store are kept in the store.
+    try {
+      const files = readSharedFiles(env);
+      const sources = profile === undefined
+        ? [...files.profiles.values()].flatMap((p) => p.get("vegas_source_profile") ?? [])
+        : sourceProfile === undefined
+        ? []
+        : [sourceProfile];
+      const { dropStoredSessions } = await load<typeof import("../keystore/invalidate.ts")>(
+        "../keystore/invalidate.ts",
+        import.meta.url,
+      );
+      const stored = await dropStoredSessions(sources, files, env);
+      result.sessions += stored.removed;
+      for (const problem of stored.problems) ui.info(problem);
+    } catch (error) {
+      ui.debug(`MFA sessions in the OS store not cleaned: ${(error as Error).message}`);
+    }
+  }
   const parts = [plural(result.roles, "role credential file")];
   if (profile === undefined || values.sessions) parts.push(plural(result.sessions, "MFA session"));
   if (profile === undefined) {

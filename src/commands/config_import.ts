@@ -21,6 +21,7 @@ import { findOnPath } from "../find_program.ts";
 import { credentialProcessLine, type ImportPlan, planImport } from "../import/convert.ts";
 import { unifiedDiff } from "../import/lines.ts";
 import { commandWord, maskAccessKeyId, noPositionals } from "./common.ts";
+import { storedKeysProblem } from "../keystore/checks.ts";
 
 /** The program's name on PATH (the binary, or the wrapper a checkout is run through). */
 const PROGRAM_NAME = "vegas-credentials";
@@ -97,12 +98,12 @@ function readConfig(path: string): { bytes: Uint8Array; text: string } {
 /** Saves the old file to `CONFIG.vegas-backup` (0600), then replaces the file with `text`. */
 function writeConverted(path: string, old: Uint8Array, text: string): string {
   const backup = `${path}.vegas-backup`;
-  writeAtomically(backup, old, 0o600);
   replaceFile(
     path,
     old,
     new TextEncoder().encode(text),
     `${path} changed while it was being converted; run config import again`,
+    () => writeAtomically(backup, old, 0o600),
   );
   return backup;
 }
@@ -139,7 +140,7 @@ function list(names: readonly string[]): string {
 }
 
 /** Lines about what a converted profile still needs before it works (from the doctor's rules). */
-function followUps(plan: ImportPlan, configFile: string, env: Env): string[] {
+async function followUps(plan: ImportPlan, configFile: string, env: Env): Promise<string[]> {
   const credentialsFile = credentialsFilePath(env);
   const files = sharedFiles(
     configFile,
@@ -147,15 +148,20 @@ function followUps(plan: ImportPlan, configFile: string, env: Env): string[] {
     credentialsFile,
     readIniFile(credentialsFile),
   );
-  return plan.converted.flatMap((profile) =>
-    inspectProfile(profile, env, files).problems.map((problem) =>
-      `after the import, profile ${shown(profile)} still needs: ${problem.message}`
-    )
-  );
+  const lines: string[] = [];
+  for (const profile of plan.converted) {
+    const { problems, resolved } = inspectProfile(profile, env, files);
+    // Issue 12: keys in neither file are looked for in the OS store (without reading them).
+    const stored = resolved && await storedKeysProblem(resolved, env);
+    for (const problem of stored ? [...problems, stored] : problems) {
+      lines.push(`after the import, profile ${shown(profile)} still needs: ${problem.message}`);
+    }
+  }
+  return lines;
 }
 
 /** Runs `config import`. */
-export function runConfigImport(context: CommandContext): Promise<number> {
+export async function runConfigImport(context: CommandContext): Promise<number> {
   noPositionals(context);
   const { env, ui } = context;
   const only = context.values.profile as string[] | undefined;
@@ -189,7 +195,7 @@ export function runConfigImport(context: CommandContext): Promise<number> {
     if (!plan.already.length) {
       ui.info(`nothing to convert in ${configFile}`);
     }
-    return Promise.resolve(0);
+    return 0;
   }
   const moved = plan.movedMfa.map(({ source }) => `mfa_serial moved to ${shown(source)}`);
   const what = `${list(plan.converted)}${moved.length ? `; ${moved.join(", ")}` : ""}`;
@@ -202,6 +208,6 @@ export function runConfigImport(context: CommandContext): Promise<number> {
     const backup = writeConverted(configFile, bytes, plan.text!);
     ui.info(`converted ${what} in ${configFile} (the file as it was: ${backup})`);
   }
-  for (const line of followUps(plan, configFile, env)) ui.info(line);
-  return Promise.resolve(0);
+  for (const line of await followUps(plan, configFile, env)) ui.info(line);
+  return 0;
 }

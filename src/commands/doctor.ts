@@ -40,6 +40,9 @@ export interface Report {
   readonly findings: Finding[];
 }
 
+const keystoreChecks = () =>
+  load<typeof import("../keystore/checks.ts")>("../keystore/checks.ts", import.meta.url);
+
 const ok = (message: string): Finding => ({ severity: "ok", message });
 const problem = (message: string, fix: string): Finding => ({ severity: "problem", message, fix });
 const warning = (message: string, fix: string): Finding => ({ severity: "warning", message, fix });
@@ -156,7 +159,7 @@ export async function checkProfile(
       ok(`source profile '${resolved.sourceProfile}', MFA device ${resolved.mfaSerial}`),
       ok(`source keys in ${resolved.origins.sourceKeys}`),
     );
-    if (resolved.source.sessionToken) {
+    if ("sessionToken" in resolved.source && resolved.source.sessionToken) {
       findings.push(
         warning(
           `source profile '${resolved.sourceProfile}' holds temporary keys (aws_session_token); ` +
@@ -183,6 +186,8 @@ export async function checkProfile(
   for (const found of inspection.warnings) {
     findings.push(warning(found.message, found.fix ?? "correct the setting named above"));
   }
+  // Issue 12: plaintext keys, or keys expected in the OS store (src/keystore/checks.ts).
+  if (resolved) findings.push(...await (await keystoreChecks()).keystoreFindings(resolved, env));
   const target = files.profiles.get(name);
   if (target) findings.push(...credentialProcessFindings(name, target, env));
   if (resolved) findings.push(...await inputFindings(resolved, env, ui));

@@ -22,6 +22,7 @@ export function profileRows(
   cacheFile: string,
 ): string[][] {
   const origin = (name: string) => profile.origins[name] ?? "";
+  const keys = "store" in profile.source ? undefined : profile.source;
   const rows: [string, string | undefined, string][] = [
     ["profile", profile.profile, profile.configFile],
     ["vegas_role_arn", profile.roleArn, origin("roleArn")],
@@ -56,11 +57,15 @@ export function profileRows(
       profile.mfaSessionDuration === undefined ? "(off)" : String(profile.mfaSessionDuration),
       origin("mfaSessionDuration") || "default",
     ],
-    ["aws_access_key_id", maskAccessKeyId(profile.source.accessKeyId), origin("sourceKeys")],
-    ["aws_secret_access_key", "(set, not shown)", origin("sourceKeys")],
+    [
+      "aws_access_key_id",
+      keys ? maskAccessKeyId(keys.accessKeyId) : "(in the store, read only on a cache miss)",
+      origin("sourceKeys"),
+    ],
+    ["aws_secret_access_key", keys ? "(set, not shown)" : "(in the store)", origin("sourceKeys")],
     [
       "aws_session_token",
-      profile.source.sessionToken ? "(set, not shown)" : undefined,
+      keys?.sessionToken ? "(set, not shown)" : undefined,
       origin("sourceKeys"),
     ],
     ["cache file", cacheFile, ""],

@@ -4,7 +4,14 @@
  * @module
  */
 import { ConfigError } from "../errors.ts";
-import type { Finding, Inspection, Origin, ResolvedProfile, SourceKeys } from "./types.ts";
+import type {
+  Finding,
+  Inspection,
+  Origin,
+  ResolvedProfile,
+  SourceKeys,
+  StoredKeys,
+} from "./types.ts";
 import { type Env, envFlag, processEnv, readSharedFiles, type SharedFiles } from "./files.ts";
 import { clip, isNested, nestedValues } from "./ini.ts";
 import {
@@ -16,7 +23,14 @@ import {
   sessionNameProblem,
 } from "./validate.ts";
 
-export type { Finding, Inspection, Origin, ResolvedProfile, SourceKeys } from "./types.ts";
+export type {
+  Finding,
+  Inspection,
+  Origin,
+  ResolvedProfile,
+  SourceKeys,
+  StoredKeys,
+} from "./types.ts";
 
 /** Keys that make the AWS tools ignore `credential_process` when they appear unprefixed. */
 const UNPREFIXED = ["role_arn", "source_profile"] as const;
@@ -221,10 +235,10 @@ export function inspectProfile(
   };
 
   let mfaSerial: string | undefined;
-  let keys: SourceKeys | undefined;
+  let keys: SourceKeys | StoredKeys | undefined;
   let mfaSessionDuration: number | undefined;
   if (sourceName !== undefined && source) {
-    keys = sourceKeys(profile, sourceName, files, origins, problem);
+    keys = sourceKeys(profile, sourceName, files, env, origins, problem);
     mfaSerial = text(sourceName, source, "mfa_serial");
     if (mfaSerial === undefined) {
       if (!source.has("mfa_serial")) {
@@ -454,16 +468,43 @@ function resolveRegionalEndpoints(
 }
 
 /**
+ * The OS store that keeps `name`'s keys when neither file has them: its `vegas_keystore`, else
+ * `VEGAS_CREDENTIALS_KEYSTORE`, else this OS's own. `problem` when the name is none of them.
+ */
+export function keystoreOf(
+  name: string,
+  files: SharedFiles,
+  env: Env,
+): { store: string; problem?: string } {
+  const own = files.profiles.get(name)?.get("vegas_keystore");
+  const os = Deno.build.os;
+  const store = own || env("VEGAS_CREDENTIALS_KEYSTORE") ||
+    (os === "darwin" ? "keychain" : os === "windows" ? "wincred" : "secret-service");
+  if (/^(keychain|secret-service|wincred|pass)$/.test(store)) return { store };
+  const file = files.credentials.get(name)?.has("vegas_keystore")
+    ? files.credentialsFile
+    : files.configFile;
+  const where = own
+    ? `source profile ${shown(name)} in ${file}: vegas_keystore`
+    : "VEGAS_CREDENTIALS_KEYSTORE";
+  return {
+    store,
+    problem: `${where} ${shown(store)} must be keychain, secret-service, wincred or pass`,
+  };
+}
+
+/**
  * The source profile's keys, where botocore finds them: its credentials-file section first, then
- * its config-file profile.
+ * its config-file profile; else where the OS store keeps them (read only on a cache miss).
  */
 function sourceKeys(
   profile: string,
   sourceProfile: string,
   files: SharedFiles,
+  env: Env,
   origins: Record<string, Origin>,
   problem: Report,
-): SourceKeys | undefined {
+): SourceKeys | StoredKeys | undefined {
   const places = [
     [files.credentials.get(sourceProfile), files.credentialsFile],
     [files.config.get(sourceProfile), files.configFile],
@@ -506,12 +547,11 @@ function sourceKeys(
     );
     return undefined;
   }
-  problem(
-    `source profile ${shown(sourceProfile)} (of profile ${shown(profile)}) has no ` +
-      `aws_access_key_id and aws_secret_access_key in ${files.credentialsFile} or ` +
-      files.configFile,
-    `run: aws configure set aws_access_key_id … --profile ${sourceProfile} (and ` +
-      `aws_secret_access_key), or add them to [${sourceProfile}] in ${files.credentialsFile}`,
-  );
-  return undefined;
+  const { store, problem: wrong } = keystoreOf(sourceProfile, files, env);
+  if (wrong) {
+    problem(wrong);
+    return undefined;
+  }
+  origins.sourceKeys = `the ${store} store`;
+  return { store, entry: sourceProfile };
 }

@@ -16,6 +16,14 @@ export interface SourceKeys {
   readonly sessionToken?: string;
 }
 
+/** Keys in the OS secure store (neither file has them): read only on a cache miss. */
+export interface StoredKeys {
+  /** `keychain`, `secret-service`, `wincred` or `pass`. */
+  readonly store: string;
+  /** The entry: the source profile's name. */
+  readonly entry: string;
+}
+
 /** Everything `assume` needs for one target profile. */
 export interface ResolvedProfile {
   /** Target profile name (the `--profile` value). */
@@ -52,8 +60,8 @@ export interface ResolvedProfile {
   readonly ykmanPath?: string;
   /** `vegas_mfa_session_duration` on the source profile: reuse one MFA session (seconds). */
   readonly mfaSessionDuration?: number;
-  /** The source profile's keys. Never printed. */
-  readonly source: SourceKeys;
+  /** The source profile's keys (never printed), or where the OS store keeps them. */
+  readonly source: SourceKeys | StoredKeys;
   /** The config file read. */
   readonly configFile: string;
   /** The credentials file read. */

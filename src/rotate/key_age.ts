@@ -82,6 +82,7 @@ async function keyFindings(
       fix: "check the IAM user's permissions (iam:ListAccessKeys on itself)",
     }];
   }
+  if ("store" in profile.source) return [];
   const storedId = profile.source.accessKeyId;
   const stored = listing.keys.find((key) => key.id === storedId);
   const findings: Finding[] = [];

@@ -17,7 +17,12 @@
 import { load } from "../lazy.ts";
 import type { Credentials } from "../credentials.ts";
 import { type Env, readSharedFiles, type SharedFiles } from "../config/files.ts";
-import { inspectProfile, type ResolvedProfile, vegasProfileNames } from "../config/resolve.ts";
+import {
+  inspectProfile,
+  type ResolvedProfile,
+  type SourceKeys,
+  vegasProfileNames,
+} from "../config/resolve.ts";
 import { cacheDir, lockName, roleCacheName, sessionCacheName } from "../cache/key.ts";
 import { ensureCacheDir, removeMatching } from "../cache/store.ts";
 import { acquireLock } from "../cache/lock.ts";
@@ -87,10 +92,17 @@ async function mfaCredentials(
   const sts = load<typeof import("../assume/sts.ts")>("../assume/sts.ts", import.meta.url);
   const credentials = await withMfaCode(profile, ui, env, async (code) => {
     ui.debug(`calling STS GetSessionToken for source profile '${profile.sourceProfile}'`);
-    return (await sts).getSessionToken(profile, ROTATION_SESSION_SECONDS, {
-      serialNumber: profile.mfaSerial,
-      tokenCode: code,
-    }, (text) => ui.info(text));
+    // resolveSource admits keys in the shared files only.
+    return (await sts).getSessionToken(
+      profile,
+      profile.source as SourceKeys,
+      ROTATION_SESSION_SECONDS,
+      {
+        serialNumber: profile.mfaSerial,
+        tokenCode: code,
+      },
+      (text) => ui.info(text),
+    );
   });
   return { credentials, cached: false };
 }
@@ -156,7 +168,7 @@ function derivedCacheNames(
   for (const name of vegasProfileNames(files)) {
     const { resolved } = inspectProfile(name, env, files);
     if (resolved?.sourceProfile !== source.sourceProfile) continue;
-    if (resolved.source.accessKeyId !== oldId) continue;
+    if ("store" in resolved.source || resolved.source.accessKeyId !== oldId) continue;
     names.add(roleCacheName(resolved));
     names.add(sessionCacheName(resolved));
   }

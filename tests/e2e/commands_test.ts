@@ -452,10 +452,16 @@ Deno.test("doctor: a good setup exits 0", async () => {
   );
   const result = await runCli(world.sandbox, ["doctor"]);
   assert.equal(result.code, 0, result.stdout + result.stderr);
-  assert.doesNotMatch(result.stdout, /PROBLEM| warning /);
+  assert.doesNotMatch(result.stdout, /PROBLEM/);
   assert.match(result.stdout, /ok +MFA inputs available here: process/);
   assert.match(result.stdout, /ok +MFA session of 43200 s shared through source profile 'default'/);
-  assert.match(result.stdout, /All good: 1 profile checked, 0 warnings\./);
+  // The one warning left: long-term keys in plain text, and the command that moves them.
+  assert.match(
+    result.stdout,
+    /warning +source profile 'default' keeps its long-term keys in plain text in \S+\/credentials\n +fix: move them into the OS secure store: vegas-credentials keys import --profile default\n/,
+  );
+  assert.equal(result.stdout.match(/ warning /g)?.length, 1, result.stdout);
+  assert.match(result.stdout, /All good: 1 profile checked, 1 warning\./);
   assert.equal(world.sts.calls.length, 0);
 });
 

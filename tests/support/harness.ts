@@ -51,8 +51,12 @@ export interface Sandbox {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** Environment variables of the outer process that must not leak into a test. */
-const STRIPPED = /^(AWS_|VEGAS_|NO_COLOR$|VERBOSE$|NO_EMOJI$|DISPLAY$|WAYLAND_DISPLAY$|XDG_)/;
+/**
+ * Environment variables of the outer process that must not leak into a test (the OS stores too: a
+ * test must never reach the developer's own keyring or password store).
+ */
+const STRIPPED =
+  /^(AWS_|VEGAS_|NO_COLOR$|VERBOSE$|NO_EMOJI$|DISPLAY$|WAYLAND_DISPLAY$|XDG_|DBUS_SESSION_BUS_ADDRESS$|PASSWORD_STORE_DIR$|GNUPGHOME$|GPG_TTY$)/;
 
 /** Deno's cache directory of the outer process (where `DENO_DIR` would default to). */
 function denoDir(): string {

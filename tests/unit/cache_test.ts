@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ensureCacheDir, readEntry, writeEntry } from "../../src/cache/store.ts";
-import { hash64, roleCacheName } from "../../src/cache/key.ts";
+import { hash64, roleCacheName, sessionCacheName } from "../../src/cache/key.ts";
 import type { ResolvedProfile } from "../../src/config/resolve.ts";
 import { cacheDir } from "../../src/cache/key.ts";
 import { credentialProcessJson, isFresh } from "../../src/credentials.ts";
@@ -66,6 +66,31 @@ Deno.test("cache names change with every value of the STS call", () => {
   ) assert.notEqual(roleCacheName({ ...base, ...change } as ResolvedProfile), name);
   // The secret key is not part of the name: rotating it keeps cached role credentials valid.
   assert.equal(roleCacheName({ ...base, source: { ...base.source, secretAccessKey: "t" } }), name);
+});
+
+Deno.test("cache names of keys in the OS store: the store and entry stand for the key", () => {
+  const base = {
+    profile: "p",
+    roleArn: "arn:aws:iam::222222222222:role/R",
+    sourceProfile: "default",
+    durationSeconds: 3600,
+    region: "us-east-1",
+    useGlobalEndpoint: false,
+    mfaSerial: "arn:aws:iam::111111111111:mfa/u",
+    source: { store: "secret-service", entry: "default" },
+  } as unknown as ResolvedProfile;
+  const role = roleCacheName(base);
+  const session = sessionCacheName(base);
+  assert.match(role, /^role\.p\.[0-9a-f]{16}\.json$/);
+  for (
+    const source of [{ store: "pass", entry: "default" }, { store: "secret-service", entry: "x" }]
+  ) {
+    assert.notEqual(roleCacheName({ ...base, source }), role);
+    assert.notEqual(sessionCacheName({ ...base, source }), session);
+  }
+  // Moving the keys into the store is a new identity (the commands drop the old entries too).
+  const inFile = { ...base, source: { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "s" } };
+  assert.notEqual(roleCacheName(inFile), role);
 });
 
 Deno.test("freshness: more than 10 minutes left", () => {

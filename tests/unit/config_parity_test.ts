@@ -85,8 +85,9 @@ interface Expected {
   readonly externalId?: string;
   readonly roleSessionName?: string;
   readonly mfaSerial: string;
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
+  /** Undefined when neither file has keys: then the program names the OS store instead. */
+  readonly accessKeyId?: string;
+  readonly secretAccessKey?: string;
   readonly sessionToken?: string;
 }
 
@@ -130,8 +131,11 @@ function show(value: unknown): string {
 
 /** The source keys botocore's merged profile holds, or why there are none usable. */
 function sourceKeys(b: Botocore): Pick<Expected, "accessKeyId" | "secretAccessKey"> | string {
+  // A key with an empty value counts as absent, as in the program (src/config/resolve.ts).
   const hasKeys = (section: Section | null | undefined) =>
-    !!section && ("aws_access_key_id" in section || "aws_secret_access_key" in section);
+    !!section && (!!section.aws_access_key_id || !!section.aws_secret_access_key);
+  // Keys in neither file: the program expects them in the OS store (read only on a cache miss).
+  if (!hasKeys(b.sourceCredentials) && !hasKeys(b.sourceConfig)) return {};
   // A credentials-file section wins over the config file (botocore merges it over the profile).
   const fromCredentials = hasKeys(b.sourceCredentials);
   const section = fromCredentials ? b.sourceCredentials : b.sourceConfig;
@@ -226,13 +230,17 @@ function differences(p: ResolvedProfile, e: Expected): string[] {
     ["externalId", p.externalId, e.externalId],
     ["roleSessionName", p.roleSessionName, e.roleSessionName],
     ["mfaSerial", p.mfaSerial, e.mfaSerial],
-    ["accessKeyId", p.source.accessKeyId, e.accessKeyId],
   ];
+  const keys = "store" in p.source ? undefined : p.source;
+  pairs.push(["accessKeyId", keys?.accessKeyId, e.accessKeyId]);
   const out = pairs.filter(([, mine, theirs]) => mine !== theirs).map(([name, mine, theirs]) =>
     `${name}: program ${show(mine)}, botocore ${show(theirs)}`
   );
-  if (p.source.secretAccessKey !== e.secretAccessKey) out.push("secretAccessKey differs");
-  if (p.source.sessionToken !== e.sessionToken) out.push("sessionToken differs");
+  if (keys?.secretAccessKey !== e.secretAccessKey) out.push("secretAccessKey differs");
+  if (keys?.sessionToken !== e.sessionToken) out.push("sessionToken differs");
+  if (!keys && "store" in p.source && p.source.entry !== e.sourceProfile) {
+    out.push(`stored keys of ${show(p.source.entry)}, not of the source profile`);
+  }
   return out;
 }
 

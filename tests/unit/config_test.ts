@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { resolveProfile } from "../../src/config/resolve.ts";
+import { resolveProfile, type SourceKeys } from "../../src/config/resolve.ts";
 import { parseIni } from "../../src/config/ini.ts";
 import { type SharedFiles, sharedFiles } from "../../src/config/files.ts";
 import { ConfigError } from "../../src/errors.ts";
@@ -50,7 +50,7 @@ Deno.test("resolve: the seed page's profile with defaults", () => {
   assert.equal(p.roleSessionName, undefined);
   assert.equal(p.yubikeyLabel, p.mfaSerial);
   assert.equal(p.mfaTimeoutSeconds, 120);
-  assert.equal(p.source.accessKeyId, "AKIAIOSFODNN7EXAMPLE");
+  assert.equal((p.source as SourceKeys).accessKeyId, "AKIAIOSFODNN7EXAMPLE");
   assert.equal(p.endpoint, undefined);
 });
 
@@ -197,7 +197,6 @@ Deno.test("resolve: each bad input names the profile, key, value and file", () =
     SOURCE + TARGET.replace("= default", "= defualt"),
     /'defualt' is not a profile in .*did you mean 'default'/,
   );
-  fails(SOURCE + TARGET, /source profile 'default' .* has no aws_access_key_id/, noEnv, "");
   fails(
     SOURCE + TARGET,
     /aws_secret_access_key is missing/,
@@ -247,7 +246,7 @@ Deno.test("resolve: source keys may live in the config file; session token is ke
     noEnv,
     "",
   );
-  assert.equal(p.source.sessionToken, "t");
+  assert.equal((p.source as SourceKeys).sessionToken, "t");
 });
 
 Deno.test("resolve: aws-vault's mfa_process is read; vegas_mfa_process wins in one profile", () => {
@@ -267,5 +266,33 @@ Deno.test("resolve: an empty value in the role profile falls back to the source 
   assert.equal(
     resolve(SOURCE + "region = eu-west-1\n" + TARGET + "region =\n").region,
     "eu-west-1",
+  );
+});
+
+Deno.test("resolve: keys in neither file are a reference to the OS store, not a failure", () => {
+  const os = Deno.build.os;
+  const native = os === "darwin" ? "keychain" : os === "windows" ? "wincred" : "secret-service";
+  const stored = resolve(SOURCE + TARGET, noEnv, "");
+  assert.deepEqual(stored.source, { store: native, entry: "default" });
+  assert.equal(stored.origins.sourceKeys, `the ${native} store`);
+  // The profile's vegas_keystore wins over the environment, which wins over the OS's own.
+  const env = (name: string) => name === "VEGAS_CREDENTIALS_KEYSTORE" ? "pass" : undefined;
+  assert.deepEqual(resolve(SOURCE + TARGET, env, "").source, { store: "pass", entry: "default" });
+  const own = SOURCE + "vegas_keystore = secret-service\n" + TARGET;
+  assert.deepEqual(resolve(own, env, "").source, { store: "secret-service", entry: "default" });
+  // Keys in a file win: the store is not consulted.
+  assert.equal((resolve(own, env).source as SourceKeys).accessKeyId, "AKIAIOSFODNN7EXAMPLE");
+  // An unknown store is a ConfigError naming profile, key and file (or the variable).
+  fails(
+    SOURCE + "vegas_keystore = vault\n" + TARGET,
+    /source profile 'default' in \/home\/u\/.aws\/config: vegas_keystore 'vault' must be keychain, secret-service, wincred or pass/,
+    noEnv,
+    "",
+  );
+  fails(
+    SOURCE + TARGET,
+    /VEGAS_CREDENTIALS_KEYSTORE 'kwallet' must be/,
+    (name) => name === "VEGAS_CREDENTIALS_KEYSTORE" ? "kwallet" : undefined,
+    "",
   );
 });
