@@ -32,9 +32,21 @@ export const FRESHNESS_MARGIN_SECONDS = 600;
 /** The margin in force: only tests of `exec --server` lower it (src/exec_server.ts). */
 export const freshness = { marginSeconds: FRESHNESS_MARGIN_SECONDS };
 
-/** True when `credentials` are good for more than the freshness margin from `now`. */
-export function isFresh(credentials: Credentials, now: Date = new Date()): boolean {
-  return credentials.expiration.getTime() - now.getTime() > freshness.marginSeconds * 1000;
+/** True when `credentials` are good for more than `marginSeconds` (default: the margin) from `now`. */
+export function isFresh(
+  credentials: Credentials,
+  now: Date = new Date(),
+  marginSeconds: number = freshness.marginSeconds,
+): boolean {
+  return credentials.expiration.getTime() - now.getTime() > marginSeconds * 1000;
+}
+
+/**
+ * botocore's advisory refresh window (15 min, 1.5 × the margin): a caller refreshes from then on, so
+ * credentials are replaced then when that needs no prompt (a fresh MFA session).
+ */
+export function advisorySeconds(): number {
+  return freshness.marginSeconds * 1.5;
 }
 
 /** RFC 3339 in UTC without fractional seconds, as the original tool and STS write it. */

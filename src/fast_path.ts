@@ -9,7 +9,7 @@ import { type Env, envFlag, processEnv } from "./env.ts";
 import { cacheDir } from "./cache/dir.ts";
 import { currentHitIndex } from "./cache/hit_index.ts";
 import { entryIn, locationState } from "./cache/read.ts";
-import { accountIdOf, credentialProcessJson, isFresh } from "./credentials.ts";
+import { accountIdOf, advisorySeconds, credentialProcessJson, isFresh } from "./credentials.ts";
 
 /** Switches that change nothing on a cache hit. */
 const HARMLESS = new Set(["--no-color", "--no-emoji", "--no-gui"]);
@@ -38,7 +38,8 @@ export function cachedAssume(args: readonly string[], env: Env = processEnv): st
     const index = currentHitIndex(dir, name, env);
     if (!index) return undefined;
     const { entry } = entryIn(`${dir}/${index.entry}`, index.binding);
-    return entry && isFresh(entry.credentials)
+    // Within botocore's advisory window the full path decides: refresh if no prompt is needed.
+    return entry && isFresh(entry.credentials, undefined, advisorySeconds())
       ? credentialProcessJson({
         ...entry.credentials,
         accountId: accountIdOf(index.binding.roleArn),

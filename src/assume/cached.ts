@@ -4,7 +4,7 @@
  * @module
  */
 import { load } from "../lazy.ts";
-import { type Credentials, isFresh } from "../credentials.ts";
+import { type Credentials, freshness, isFresh } from "../credentials.ts";
 import { type CacheEntryMeta, readEntry, UnsafeCacheLocation, writeEntry } from "../cache/store.ts";
 import type { Ui } from "../ui.ts";
 import type { HeldLock } from "../cache/lock.ts";
@@ -20,16 +20,23 @@ export interface CacheSlot {
   readonly replacesPrefix: string;
   /** Stored next to the credentials (for `status`). */
   readonly meta: Omit<CacheEntryMeta, "createdAt">;
+  /** Seconds before expiry from which the entry counts as stale (default: the margin). */
+  readonly refreshWithinSeconds?: number;
 }
 
 /** Returns the cached credentials when fresh; logs why not with --verbose. Never throws. */
 export function readFresh(slot: CacheSlot, ui: Ui): Credentials | undefined {
   const read = readEntry(`${slot.dir}/${slot.name}`, slot.meta);
-  if (read.entry && isFresh(read.entry.credentials)) {
+  if (read.entry && isFresh(read.entry.credentials, undefined, slot.refreshWithinSeconds)) {
     ui.debug(`using cached ${slot.meta.kind} credentials from ${slot.dir}/${slot.name}`);
     return read.entry.credentials;
   }
-  ui.debug(read.reason ?? `cached ${slot.meta.kind} credentials expire within 10 minutes`);
+  ui.debug(
+    read.reason ??
+      `cached ${slot.meta.kind} credentials expire within ${
+        Math.round((slot.refreshWithinSeconds ?? freshness.marginSeconds) / 60)
+      } minutes`,
+  );
   return undefined;
 }
 

@@ -17,11 +17,16 @@ import {
   processEnv,
   readSharedFiles,
 } from "../config/files.ts";
-import { type ResolvedProfile, resolveProfile } from "../config/resolve.ts";
+import {
+  CHAINED_ROLE_MAX_SECONDS,
+  type ResolvedProfile,
+  resolveProfile,
+} from "../config/resolve.ts";
 import { cacheDir, lockName, profilePrefix, roleBinding, roleCacheName } from "../cache/key.ts";
 import { fileStamp, type HitIndex, hitIndexName } from "../cache/hit_index.ts";
-import { ensureCacheDir, UnsafeCacheLocation, writeJsonFile } from "../cache/store.ts";
-import { accountIdOf, type Credentials } from "../credentials.ts";
+import { ensureCacheDir, readEntry, UnsafeCacheLocation, writeJsonFile } from "../cache/store.ts";
+import { sessionSlot } from "./mfa_session.ts";
+import { accountIdOf, advisorySeconds, type Credentials, isFresh } from "../credentials.ts";
 import type { Ui } from "../ui.ts";
 import { cachedCredentials, type CacheSlot, readFresh } from "./cached.ts";
 
@@ -66,7 +71,7 @@ export async function assumeProfile(
     [path, fileStamp(path)] as [string, string | null]
   );
   const profile = resolveProfile(profileName, recorded.env, readSharedFiles(recorded.env));
-  const slot = roleSlot(profile, recorded.env);
+  const slot = withRefreshWindow(profile, roleSlot(profile, recorded.env), env);
   const index: HitIndex = {
     format: 1,
     profile: profileName,
@@ -107,6 +112,20 @@ export async function assumeProfile(
   });
   if (lockPath) writeHitIndex(slot.dir, index, ui);
   return { ...credentials, accountId };
+}
+
+/**
+ * The refresh rule: callers treat credentials with less than 15 minutes left as due (botocore's
+ * advisory window). When new ones need no prompt — the profile goes through an MFA session that is
+ * fresh — they are fetched from then on; otherwise the cached ones serve until the 10-minute margin.
+ */
+export function withRefreshWindow(profile: ResolvedProfile, slot: CacheSlot, env: Env): CacheSlot {
+  if (profile.mfaSessionDuration === undefined) return slot;
+  if (profile.durationSeconds > CHAINED_ROLE_MAX_SECONDS) return slot; // assumed with a code
+  const session = sessionSlot(profile, env);
+  const { entry } = readEntry(`${session.dir}/${session.name}`, session.meta);
+  if (!entry || !isFresh(entry.credentials, undefined, advisorySeconds())) return slot;
+  return { ...slot, refreshWithinSeconds: advisorySeconds() };
 }
 
 /** Writes the hit index; a failure costs only the fast path of the next run. */

@@ -8,10 +8,10 @@ import { resolveProfile } from "../config/resolve.ts";
 import { readEntry } from "../cache/store.ts";
 import { closestNames } from "../config/validate.ts";
 import { UsageError } from "../errors.ts";
-import { FRESHNESS_MARGIN_SECONDS, isFresh } from "../credentials.ts";
+import { freshness, FRESHNESS_MARGIN_SECONDS, isFresh } from "../credentials.ts";
 import { CHAINED_ROLE_MAX_SECONDS } from "../config/resolve.ts";
 import { sessionSlot } from "../assume/mfa_session.ts";
-import { roleSlot } from "../assume/pipeline.ts";
+import { roleSlot, withRefreshWindow } from "../assume/pipeline.ts";
 import { alignColumns, formatRemaining, noPositionals, vegasProfileNames } from "./common.ts";
 
 /** What the cache holds in one slot. */
@@ -45,6 +45,12 @@ export interface ProfileStatus {
    * its next use. Null when the profile does not resolve.
    */
   readonly nextMfaInSeconds: number | null;
+  /**
+   * How long before expiry the role credentials are replaced: 900 (botocore's advisory window)
+   * when that needs no prompt (a fresh MFA session), else 600. Null when the profile does not
+   * resolve.
+   */
+  readonly refreshWindowSeconds: number | null;
   /** Why the profile does not resolve. */
   readonly error?: string;
 }
@@ -104,6 +110,8 @@ export function profileStatuses(env: Env, now = new Date()): ProfileStatus[] {
         expiresInSeconds: cached.expiresInSeconds,
         session,
         nextMfaInSeconds: nextMfa(cached, session),
+        refreshWindowSeconds: withRefreshWindow(profile, role, env).refreshWithinSeconds ??
+          freshness.marginSeconds,
       };
     } catch (error) {
       return {
@@ -116,6 +124,7 @@ export function profileStatuses(env: Env, now = new Date()): ProfileStatus[] {
         expiresInSeconds: null,
         session: null,
         nextMfaInSeconds: null,
+        refreshWindowSeconds: null,
         error: (error as Error).message,
       };
     }

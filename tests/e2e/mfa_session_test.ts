@@ -16,7 +16,7 @@ import { totpSync } from "../support/totp.ts";
 import { makeWorld, ROLES } from "../support/world.ts";
 import { resolveProfile } from "../../src/config/resolve.ts";
 import { sessionCacheName } from "../../src/cache/key.ts";
-import { writeEntry } from "../../src/cache/store.ts";
+import { readEntry, writeEntry } from "../../src/cache/store.ts";
 
 const SOURCE = `vegas_mfa_process = ${TOTP_COMMAND}\nvegas_mfa_session_duration = 43200`;
 
@@ -193,4 +193,49 @@ Deno.test("mfa session: a wrong MFA code for the session is not cached", async (
     f.name.endsWith(".json")
   );
   assert.equal(files.length, 0);
+});
+
+/** Ages the cached role entry of `singer` so that `secondsLeft` remain. */
+function ageRoleEntry(dir: string, secondsLeft: number) {
+  const name = [...Deno.readDirSync(dir)].find((f) => f.name.startsWith("role.singer."))!.name;
+  const { entry } = readEntry(`${dir}/${name}`);
+  writeEntry(dir, name, {
+    ...entry!,
+    credentials: { ...entry!.credentials, expiration: new Date(Date.now() + secondsLeft * 1000) },
+  });
+}
+
+Deno.test("refresh rule: 12 minutes left and a fresh MFA session: replaced now, silently", async () => {
+  await using world = await makeWorld({ source: SOURCE });
+  const first = await runCli(world.sandbox, ["assume", "--profile=singer"]);
+  assert.equal(first.code, 0, first.stderr);
+  ageRoleEntry(world.sandbox.cacheDir, 12 * 60);
+  const status = await runCli(world.sandbox, ["status", "--json", "-p", "singer"]);
+  assert.equal(JSON.parse(status.stdout)[0].refreshWindowSeconds, 900);
+  const second = await runCli(world.sandbox, ["assume", "--profile=singer"]);
+  assert.equal(second.code, 0, second.stderr);
+  assert.notEqual(
+    parseCredentialOutput(second.stdout).AccessKeyId,
+    parseCredentialOutput(first.stdout).AccessKeyId,
+  );
+  assert.equal(world.sts.count("AssumeRole", true), 2);
+  assert.equal(world.sts.count("GetSessionToken"), 1, "no new MFA code");
+});
+
+Deno.test("refresh rule: 12 minutes left and a refresh would prompt: the cached ones serve", async () => {
+  await using world = await makeWorld({ source: `vegas_mfa_process = ${TOTP_COMMAND}` });
+  const first = await runCli(world.sandbox, ["assume", "--profile=singer"]);
+  assert.equal(first.code, 0, first.stderr);
+  ageRoleEntry(world.sandbox.cacheDir, 12 * 60);
+  const status = await runCli(world.sandbox, ["status", "--json", "-p", "singer"]);
+  assert.equal(JSON.parse(status.stdout)[0].refreshWindowSeconds, 600);
+  for (let run = 0; run < 2; run++) {
+    const again = await runCli(world.sandbox, ["assume", "--profile=singer"]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(
+      parseCredentialOutput(again.stdout).AccessKeyId,
+      parseCredentialOutput(first.stdout).AccessKeyId,
+    );
+  }
+  assert.equal(world.sts.count("AssumeRole"), 1);
 });
