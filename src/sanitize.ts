@@ -27,8 +27,23 @@ function visible(char: string): string {
  * (`\x1b`, `\u202e`); tabs and line breaks are kept (CRLF becomes LF). Cheap when there is none.
  */
 export function printable(text: string): string {
-  if (!ANY_UNSAFE.test(text)) return text;
-  return text.replace(/\r\n/g, "\n").replace(UNSAFE, visible);
+  const safe = ANY_UNSAFE.test(text) ? text.replace(/\r\n/g, "\n").replace(UNSAFE, visible) : text;
+  // Our own colours (see colour()) become escape sequences only now, after the rest was made inert.
+  return safe.includes(STYLE_END)
+    ? safe.replace(STYLE_START, "\x1b[$1m").replaceAll(STYLE_END, "\x1b[0m")
+    : safe;
+}
+
+/** Private-use marks for a colour: never control characters, so nothing above escapes them. */
+const STYLE_START = /\uE000(3[123])\uE001/g;
+const STYLE_END = "\uE002";
+
+/**
+ * `text` in red (`31`), green (`32`) or yellow (`33`) once it passes through {@link printable}; only
+ * these SGR colours can come out of the marks, whatever text carries them.
+ */
+export function colour(code: "31" | "32" | "33", text: string): string {
+  return `\uE000${code}\uE001${text}${STYLE_END}`;
 }
 
 /** True when `text` holds a control character (tab and newline included): not for one line. */

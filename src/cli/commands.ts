@@ -177,10 +177,14 @@ export const COMMANDS: readonly Command[] = [
   {
     name: "status",
     summary: "List the vegas profiles and what the cache holds for each",
-    usage: "vegas-credentials status [--profile=NAME] [--json]",
+    usage: "vegas-credentials status [--profile=NAME] [--json] [--wide]",
     options: {
       profile: { ...profileOption.profile, description: "Only this profile" },
       json: { type: "boolean", description: "A JSON array, for scripts" },
+      wide: {
+        type: "boolean",
+        description: "Never shorten a column to fit the terminal",
+      },
     },
     run: async (context) =>
       (await load<typeof import("../commands/status.ts")>("../commands/status.ts", import.meta.url))

@@ -48,13 +48,50 @@ export function formatRemaining(seconds: number): string {
   return `${Math.floor(seconds)}s`;
 }
 
-/** Left-aligned columns separated by two spaces (trailing spaces trimmed). */
-export function alignColumns(rows: readonly (readonly string[])[]): string {
+/** How {@link alignColumns} lays a table out. */
+export interface TableLayout {
+  /** Total width to fit in (a terminal's); cells of `shrinkable` columns are cut in the middle. */
+  readonly width?: number;
+  /** Columns that may be shortened, widest first. */
+  readonly shrinkable?: readonly number[];
+  /** Colours a cell after padding (the padding must not count escape codes). */
+  readonly paint?: (cell: string, row: number, column: number) => string;
+}
+
+/** `arn:aws:iam::222222222222:role/team/app/DeployRole` → `arn:aws:iam::2…app/DeployRole`. */
+export function middleCut(text: string, width: number): string {
+  const chars = [...text];
+  if (chars.length <= width || width < 5) return text;
+  const head = Math.ceil((width - 1) / 3);
+  return chars.slice(0, head).join("") + "…" +
+    chars.slice(chars.length - (width - 1 - head)).join("");
+}
+
+/**
+ * Left-aligned columns separated by two spaces (trailing spaces trimmed). With a `width`, the
+ * shrinkable columns are cut in the middle until the table fits (never below the header or 8
+ * characters).
+ */
+export function alignColumns(
+  rows: readonly (readonly string[])[],
+  layout: TableLayout = {},
+): string {
   const widths: number[] = [];
   for (const row of rows) {
     row.forEach((cell, i) => widths[i] = Math.max(widths[i] ?? 0, [...cell].length));
   }
-  return rows.map((row) =>
-    row.map((cell, i) => cell + " ".repeat(widths[i] - [...cell].length)).join("  ").trimEnd()
+  const total = () => widths.reduce((sum, w) => sum + w, 0) + 2 * (widths.length - 1);
+  for (const column of layout.shrinkable ?? []) {
+    if (layout.width === undefined || total() <= layout.width) break;
+    // Never narrower than the header, nor than 8 characters.
+    const floor = Math.max(8, [...(rows[0]?.[column] ?? "")].length);
+    widths[column] = Math.max(floor, widths[column] - (total() - layout.width));
+  }
+  const paint = layout.paint ?? ((cell) => cell);
+  return rows.map((row, r) =>
+    row.map((cell, i) => {
+      const fitted = middleCut(cell, widths[i]);
+      return paint(fitted, r, i) + " ".repeat(widths[i] - [...fitted].length);
+    }).join("  ").trimEnd()
   ).join("\n") + "\n";
 }

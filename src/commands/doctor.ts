@@ -14,6 +14,7 @@ import {
   runsVegas,
 } from "../config/resolve.ts";
 import { sharedFileDisagreements } from "../config/sdk_dialects.ts";
+import { colour } from "../sanitize.ts";
 import { shlexSplit } from "../config/ini.ts";
 import { cacheDir } from "../cache/key.ts";
 import { cacheLocationProblem, readEntry } from "../cache/store.ts";
@@ -339,13 +340,18 @@ export async function diagnose(env: Env, ui: Ui, only?: string): Promise<Report[
 }
 
 /** The text of a `doctor` run. */
-export function formatReports(reports: readonly Report[]): string {
-  const label: Record<Severity, string> = { ok: "ok", warning: "warning", problem: "PROBLEM" };
+export function formatReports(reports: readonly Report[], color = false): string {
+  const names: Record<Severity, string> = { ok: "ok", warning: "warning", problem: "PROBLEM" };
+  const codes: Record<Severity, "31" | "32" | "33"> = { ok: "32", warning: "33", problem: "31" };
+  const label = (severity: Severity) =>
+    color
+      ? colour(codes[severity], names[severity]) + " ".repeat(8 - names[severity].length)
+      : names[severity].padEnd(8);
   let text = "";
   for (const report of reports) {
     text += `${report.subject}\n`;
     for (const finding of report.findings) {
-      text += `  ${label[finding.severity].padEnd(8)} ${finding.message}\n`;
+      text += `  ${label(finding.severity)} ${finding.message}\n`;
       if (finding.fix && finding.severity !== "ok") {
         text += `  ${"".padEnd(8)} fix: ${finding.fix}\n`;
       }
@@ -368,6 +374,6 @@ export async function runDoctor(context: CommandContext): Promise<number> {
   noPositionals(context);
   const only = typeof context.values.profile === "string" ? context.values.profile : undefined;
   const reports = await diagnose(context.env, context.ui, only);
-  context.print(formatReports(reports));
+  context.print(formatReports(reports, context.ui.options.color && Deno.stdout.isTerminal()));
   return reports.some((r) => r.findings.some((f) => f.severity === "problem")) ? 1 : 0;
 }

@@ -8,6 +8,7 @@ import { resolveProfile } from "../config/resolve.ts";
 import { readEntry } from "../cache/store.ts";
 import { closestNames } from "../config/validate.ts";
 import { UsageError } from "../errors.ts";
+import { colour } from "../sanitize.ts";
 import { freshness, FRESHNESS_MARGIN_SECONDS, isFresh } from "../credentials.ts";
 import { CHAINED_ROLE_MAX_SECONDS } from "../config/resolve.ts";
 import { sessionSlot } from "../assume/mfa_session.ts";
@@ -146,7 +147,10 @@ function sessionCell(status: ProfileStatus): string {
 }
 
 /** The `status` table. */
-export function statusTable(statuses: readonly ProfileStatus[]): string {
+export function statusTable(
+  statuses: readonly ProfileStatus[],
+  options: { width?: number; color?: boolean } = {},
+): string {
   if (!statuses.length) {
     return "No vegas profiles: no profile in the config file has vegas_role_arn.\n";
   }
@@ -168,7 +172,16 @@ export function statusTable(statuses: readonly ProfileStatus[]): string {
     ]),
   ];
   const errors = statuses.filter((s) => s.error).map((s) => `${s.profile}: ${s.error}\n`);
-  return alignColumns(rows) + (errors.length ? "\n" + errors.join("") : "");
+  const colours: Record<string, "31" | "32" | "33"> = { fresh: "32", expired: "33", error: "31" };
+  const layout = {
+    width: options.width,
+    shrinkable: [1, 3, 2], // ROLE, MFA DEVICE, SOURCE: cut in the middle to fit the terminal
+    paint: (cell: string, row: number, column: number) =>
+      options.color && row > 0 && column === 4 && colours[cell]
+        ? colour(colours[cell], cell)
+        : cell,
+  };
+  return alignColumns(rows, layout) + (errors.length ? "\n" + errors.join("") : "");
 }
 
 /** Runs `status [--json]`. */
@@ -184,7 +197,13 @@ export function runStatus(context: CommandContext): Promise<number> {
     );
   }
   context.print(
-    context.values.json ? JSON.stringify(statuses, null, 2) + "\n" : statusTable(statuses),
+    context.values.json ? JSON.stringify(statuses, null, 2) + "\n" : statusTable(statuses, {
+      // On a terminal: fit its width (unless --wide) and colour the states (unless NO_COLOR).
+      width: Deno.stdout.isTerminal() && !context.values.wide
+        ? Deno.consoleSize().columns
+        : undefined,
+      color: context.ui.options.color && Deno.stdout.isTerminal(),
+    }),
   );
   return Promise.resolve(0);
 }

@@ -23,6 +23,8 @@ function tmux(socket: string, ...args: string[]): string {
 export interface Terminal extends Disposable {
   /** The visible screen plus 100 lines of history. */
   screen(): string;
+  /** The same with the colour escape sequences the programs wrote. */
+  screenWithColours(): string;
   /** Types text literally. */
   type(text: string): void;
   /** Presses a named key (`Enter`, `C-d`). */
@@ -33,7 +35,11 @@ export interface Terminal extends Disposable {
  * Runs `script` (shell) in a new terminal with `sandbox.env` exported. The script's exit status is
  * printed as `EXIT=N` when it ends; the terminal stays open until disposed.
  */
-export function openTerminal(sandbox: Sandbox, script: string): Terminal {
+export function openTerminal(
+  sandbox: Sandbox,
+  script: string,
+  size: { columns: number; rows: number } = { columns: 200, rows: 50 },
+): Terminal {
   const socket = `vegas-test-${crypto.randomUUID().slice(0, 8)}`;
   const file = `${sandbox.home}/terminal-${socket}.sh`;
   // Only names a shell accepts: `deno task` and CI add variables that `export` would refuse.
@@ -42,9 +48,19 @@ export function openTerminal(sandbox: Sandbox, script: string): Terminal {
     .map(([key, value]) => `export ${key}='${value.replaceAll("'", "'\\''")}'`)
     .join("\n");
   Deno.writeTextFileSync(file, `${exports}\n${script}\necho "EXIT=$?"\nsleep 600\n`);
-  tmux(socket, "new-session", "-d", "-x", "200", "-y", "50", `sh ${file}`);
+  tmux(
+    socket,
+    "new-session",
+    "-d",
+    "-x",
+    String(size.columns),
+    "-y",
+    String(size.rows),
+    `sh ${file}`,
+  );
   return {
     screen: () => tmux(socket, "capture-pane", "-p", "-J", "-S", "-100"),
+    screenWithColours: () => tmux(socket, "capture-pane", "-p", "-e", "-S", "-100"),
     // `--`: text that starts with "-" is not a flag of send-keys.
     type: (text) => void tmux(socket, "send-keys", "-l", "--", text),
     key: (name) => void tmux(socket, "send-keys", name),

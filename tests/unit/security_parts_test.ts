@@ -3,7 +3,7 @@
  * helpers' environment, the cache location rules, the cache binding, the config file modes.
  */
 import assert from "node:assert/strict";
-import { hasControlCharacter, printable } from "../../src/sanitize.ts";
+import { colour, hasControlCharacter, printable } from "../../src/sanitize.ts";
 import { checkedStsCredentials, credentialsProblem } from "../../src/credential_check.ts";
 import { helperEnvironment } from "../../src/mfa/helper_env.ts";
 import { describeCommand, shellCommand } from "../../src/mfa/process_input.ts";
@@ -238,3 +238,11 @@ Deno.test(
     assert.deepEqual(sharedFileWarnings(files(keys), "windows"), []);
   }),
 );
+
+Deno.test("colour: our marks become colours only after outside text was made inert", () => {
+  assert.equal(printable(colour("32", "ok")), "\x1b[32mok\x1b[0m");
+  // Outside text with an escape inside a coloured cell stays visible and inert.
+  assert.equal(printable(colour("31", "a\x1b]0;title\x07")), "\x1b[31ma\\x1b]0;title\\x07\x1b[0m");
+  // Marks in outside text can produce a colour at most, never another sequence.
+  assert.equal(printable("\uE0002;\uE001x"), "\uE0002;\uE001x");
+});
