@@ -37,4 +37,28 @@ Deno.test("AccountId: the role's account, read by the JavaScript SDK, on a miss 
     assert.match(seen.arn, /:assumed-role\/SingerRole\//, run);
   }
   assert.equal(world.sts.count("AssumeRole", true), 1);
+
+  // boto3: the machine's own (pip) boto3 reads AccountId (Debian's 1.26 predates it).
+  // The interpreter itself (a pyenv shim would look for pyenv under the sandbox's HOME).
+  const executable = new TextDecoder().decode(
+    new Deno.Command("python3", { args: ["-c", "import sys; print(sys.executable)"] }).outputSync()
+      .stdout,
+  ).trim();
+  const python = new Deno.Command(executable, {
+    args: [
+      "-c",
+      "import boto3; c = boto3.Session(profile_name='singer').get_credentials(); " +
+      "print(boto3.__version__, c.get_frozen_credentials().account_id)",
+    ],
+    env: world.sandbox.env,
+    clearEnv: true,
+    stdin: "null",
+  }).outputSync();
+  const said = new TextDecoder().decode(python.stdout).trim();
+  assert.equal(python.code, 0, new TextDecoder().decode(python.stderr));
+  assert.match(
+    said,
+    / 222222222222$/,
+    `boto3 ${said} (needs 1.35 or newer, which reads AccountId)`,
+  );
 });
