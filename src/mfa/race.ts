@@ -99,12 +99,16 @@ export async function raceInputs(
         note = "timed out";
         reject(
           new MfaFailed(
-            `no MFA code within ${Math.round(timeoutMs / 1000)} s for profile ` +
+            // The configured wait, not what was left of it after a rejected code.
+            `no MFA code within ${
+              request.profile.mfaTimeoutSeconds ?? Math.round(timeoutMs / 1000)
+            } s for profile ` +
               `'${request.profile.profile}' (set vegas_mfa_timeout to wait longer)`,
             "timeout",
           ),
         );
       }, timeoutMs);
+      let cancelledBy: string | undefined;
       for (const input of inputs) {
         input.read(request, controller.signal).then(
           (answer) => {
@@ -128,13 +132,17 @@ export async function raceInputs(
           return;
         }
         const message = error instanceof Error ? error.message : String(error);
+        if (error instanceof MfaCancelled) cancelledBy ??= input.name;
         failures.push(`${input.name}: ${message}`);
         request.ui.debug(`MFA input ${input.name} gave no code: ${message}`);
         if (pending === 0) {
+          // A cancel the user made earlier is the outcome, shared with the waiting processes.
           reject(
-            new VegasError(
-              `no MFA code for profile '${request.profile.profile}': ${failures.join("; ")}`,
-            ),
+            cancelledBy
+              ? new MfaFailed(`MFA prompt cancelled by user (${cancelledBy})`, "cancelled")
+              : new VegasError(
+                `no MFA code for profile '${request.profile.profile}': ${failures.join("; ")}`,
+              ),
           );
         }
       }
