@@ -20,16 +20,16 @@ import type { ResolvedProfile, SourceKeys } from "../config/resolve.ts";
 import { VegasError } from "../errors.ts";
 
 /** Connect within this time, or fail (then the SDK may retry). */
-const CONNECT_TIMEOUT_MS = 5_000;
+export const CONNECT_TIMEOUT_MS = 5_000;
 /** One HTTP request may take this long (an error, not just the SDK's warning, when exceeded). */
-const REQUEST_TIMEOUT_MS = 8_000;
+export const REQUEST_TIMEOUT_MS = 8_000;
 /** All attempts of one STS call together, the SDK's retries included. */
 export const TOTAL_TIMEOUT_MS = 20_000;
 /** After this long without an answer the user is told what we wait for. */
 const PROGRESS_AFTER_MS = 1_000;
 
 /** The SDK must never print: its log lines are no message for the user (one line per failure). */
-const SILENT = {
+export const SILENT = {
   trace() {},
   debug() {},
   info() {},

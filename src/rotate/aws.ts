@@ -17,18 +17,17 @@ import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from "@aws-
 import type { ResolvedProfile, SourceKeys } from "../config/resolve.ts";
 import { type Env, envFlag } from "../config/files.ts";
 import { VegasError } from "../errors.ts";
-import { describeStsError } from "../assume/sts.ts";
+import {
+  CONNECT_TIMEOUT_MS,
+  describeStsError,
+  REQUEST_TIMEOUT_MS,
+  SILENT,
+  TOTAL_TIMEOUT_MS,
+} from "../assume/sts.ts";
 import type { AccessKeyPair } from "./location.ts";
 
-/** Connect within this time, or fail. */
-const CONNECT_TIMEOUT_MS = 5_000;
-/** One HTTP request may take this long. */
-const REQUEST_TIMEOUT_MS = 8_000;
-/** All attempts of one call together, the SDK's retries included. */
-export const CALL_TIMEOUT_MS = 20_000;
-
-/** The SDK must never print: its log lines are no message for the user. */
-const SILENT = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+/** All attempts of one call together, the SDK's retries included (the same bounds as STS). */
+export const CALL_TIMEOUT_MS = TOTAL_TIMEOUT_MS;
 
 /** One access key of the IAM user, as ListAccessKeys describes it (no secret). */
 export interface ListedKey {
