@@ -636,6 +636,16 @@ Deno.test("every lazily loaded module is embedded by deno compile", async () => 
       else if (path.endsWith(".ts") && path !== "src/lazy.ts") {
         const text = Deno.readTextFileSync(path);
         calls += [...text.matchAll(/\bload</g)].length;
+        // Each load() spells its module twice, as a type and as a path: they must agree.
+        for (const call of text.matchAll(/\bload<typeof import\("([^"]+)"\)>\(\s*"([^"]+)"/g)) {
+          assert.equal(call[1], call[2], `${path}: load of ${call[2]} typed as ${call[1]}`);
+        }
+        assert.equal(
+          [...text.matchAll(/\bload</g)].length,
+          [...text.matchAll(/\bload<typeof import\("[^"]+"\)>\(\s*"[^"]+",\s*import\.meta\.url/g)]
+            .length,
+          `${path}: every load() is load<typeof import("X")>("X", import.meta.url)`,
+        );
         // A literal import() would put the module back into the start-up graph of every run.
         assert.doesNotMatch(
           text,

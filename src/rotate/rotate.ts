@@ -123,7 +123,7 @@ async function survey(source: string, files: SharedFiles, ui: Ui, env: Env): Pro
   const profile = resolveSource(source, env, files);
   const place = keyLocation(source, files, env);
   const old = await place.read();
-  const loading = load<Aws>("./aws.ts", import.meta.url); // the SDK loads during the prompt
+  const loading = load<typeof import("./aws.ts")>("./aws.ts", import.meta.url); // the SDK loads during the prompt
   let mfa = await mfaCredentials(profile, ui, env);
   const aws = await loading;
   let target: IamTarget = { profile, credentials: mfa.credentials, env };
