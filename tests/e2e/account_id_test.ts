@@ -38,12 +38,10 @@ Deno.test("AccountId: the role's account, read by the JavaScript SDK, on a miss 
   }
   assert.equal(world.sts.count("AssumeRole", true), 1);
 
-  // boto3: the machine's own (pip) boto3 reads AccountId (Debian's 1.26 predates it).
-  // The interpreter itself (a pyenv shim would look for pyenv under the sandbox's HOME).
-  const executable = new TextDecoder().decode(
-    new Deno.Command("python3", { args: ["-c", "import sys; print(sys.executable)"] }).outputSync()
-      .stdout,
-  ).trim();
+  // boto3: a boto3 new enough to read AccountId (1.35+; Debian's 1.26 predates it) — the machine's
+  // pip one (pyenv), found by running the interpreter itself (a shim would look for pyenv under the
+  // sandbox's HOME).
+  const executable = boto3Python();
   const python = new Deno.Command(executable, {
     args: [
       "-c",
@@ -62,3 +60,41 @@ Deno.test("AccountId: the role's account, read by the JavaScript SDK, on a miss 
     `boto3 ${said} (needs 1.35 or newer, which reads AccountId)`,
   );
 });
+
+/** A Python whose boto3 reads AccountId (1.35 or newer); fails, naming what it found, if none. */
+function boto3Python(): string {
+  const found: string[] = [];
+  const candidates = [
+    ...["python3", "/usr/bin/python3"].map((command) => {
+      try {
+        return new TextDecoder().decode(
+          new Deno.Command(command, { args: ["-c", "import sys; print(sys.executable)"] })
+            .outputSync().stdout,
+        ).trim();
+      } catch {
+        return "";
+      }
+    }),
+    ...(() => {
+      try {
+        return [...Deno.readDirSync("/root/.pyenv/versions")]
+          .map((entry) => `/root/.pyenv/versions/${entry.name}/bin/python3`);
+      } catch {
+        return [];
+      }
+    })(),
+  ].filter(Boolean);
+  for (const python of candidates) {
+    try {
+      const out = new Deno.Command(python, {
+        args: ["-c", "import boto3; print(boto3.__version__)"],
+        stderr: "null",
+      }).outputSync();
+      const version = new TextDecoder().decode(out.stdout).trim();
+      found.push(`${python}: ${version || "no boto3"}`);
+      const [major, minor] = version.split(".").map(Number);
+      if (out.success && (major > 1 || (major === 1 && minor >= 35))) return python;
+    } catch { /* not there */ }
+  }
+  throw new Error(`no boto3 1.35+ to read AccountId with (${found.join("; ")})`);
+}
