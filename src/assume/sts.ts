@@ -51,7 +51,11 @@ export interface MfaToken {
   readonly tokenCode: string;
 }
 
-function client(profile: ResolvedProfile, keys: SourceKeys): STSClient {
+/**
+ * An STS client for `profile`'s region and endpoint, signing with `keys`, bounded and silent.
+ * `maxAttempts` 1 for a call the caller retries itself.
+ */
+export function stsClient(profile: ResolvedProfile, keys: SourceKeys, maxAttempts = 3): STSClient {
   const config: STSClientConfig = {
     region: profile.region,
     // Explicit keys: the SDK must never look credentials up by profile name, which would run
@@ -61,7 +65,7 @@ function client(profile: ResolvedProfile, keys: SourceKeys): STSClient {
       secretAccessKey: keys.secretAccessKey,
       sessionToken: keys.sessionToken,
     },
-    maxAttempts: 3,
+    maxAttempts,
     logger: SILENT,
     requestHandler: {
       connectionTimeout: CONNECT_TIMEOUT_MS,
@@ -187,7 +191,7 @@ async function send<T>(
   call: CallDescription,
   run: (sts: STSClient, abortSignal: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  const sts = client(profile, keys);
+  const sts = stsClient(profile, keys);
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), TOTAL_TIMEOUT_MS);
   const slow = setTimeout(() => call.progress(call.waiting), PROGRESS_AFTER_MS);

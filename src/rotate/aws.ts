@@ -13,7 +13,7 @@ import {
   ListAccessKeysCommand,
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
-import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import type { ResolvedProfile, SourceKeys } from "../config/resolve.ts";
 import { type Env, envFlag } from "../config/files.ts";
 import { VegasError } from "../errors.ts";
@@ -22,6 +22,7 @@ import {
   describeStsError,
   REQUEST_TIMEOUT_MS,
   SILENT,
+  stsClient,
   TOTAL_TIMEOUT_MS,
 } from "../assume/sts.ts";
 import type { AccessKeyPair } from "./location.ts";
@@ -224,25 +225,7 @@ export function deactivateAccessKey(target: IamTarget, id: string): Promise<void
  * STS endpoint `assume` uses for `profile`.
  */
 export async function callerArn(profile: ResolvedProfile, keys: SourceKeys): Promise<string> {
-  const config: STSClientConfig = {
-    region: profile.region,
-    credentials: {
-      accessKeyId: keys.accessKeyId,
-      secretAccessKey: keys.secretAccessKey,
-      sessionToken: keys.sessionToken,
-    },
-    maxAttempts: 1,
-    logger: SILENT,
-    requestHandler: {
-      connectionTimeout: CONNECT_TIMEOUT_MS,
-      requestTimeout: REQUEST_TIMEOUT_MS,
-      throwOnRequestTimeout: true,
-      logger: SILENT,
-    },
-  };
-  if (profile.endpoint) config.endpoint = profile.endpoint;
-  if (profile.useGlobalEndpoint) config.useGlobalEndpoint = true;
-  const sts = new STSClient(config);
+  const sts = stsClient(profile, keys, 1);
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS + CONNECT_TIMEOUT_MS);
   try {
