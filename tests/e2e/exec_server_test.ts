@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import { REPO, runCli, TEST_ROLE_ARN, TEST_USER, TOTP_COMMAND } from "../support/harness.ts";
 import { makeWorld, type World } from "../support/world.ts";
+import { listenersOn } from "../support/listeners.ts";
 
 /** The usual setup for the server: the IAM user's keys in a profile of their own, not [default]. */
 const CONFIG = [
@@ -165,11 +166,10 @@ Deno.test("exec --server: the AWS CLI, boto3, JS and Go SDKs across role lifetim
     assert.match(body, /^\{"code":"\w+","message":"[^"\n]+"\}\n$/);
   }
 
-  // The server ended with the command.
-  await assert.rejects(
-    Deno.connect({ hostname: "127.0.0.1", port: summary.port }),
-    Deno.errors.ConnectionRefused,
-  );
+  // The server ended with the command: nothing run with this sandbox's HOME listens on its port.
+  const ours = `HOME=${world.sandbox.home}`;
+  const left = await listenersOn(summary.port);
+  assert.deepEqual(left.filter(({ environment }) => environment.includes(ours)), []);
   assertNoSecrets(result.stderr);
   assertNoSecrets(lines.filter((line) => !line.startsWith("SUMMARY ")).join("\n"));
 });
