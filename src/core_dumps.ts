@@ -7,38 +7,30 @@
  * write no core dumps of ordinary programs unless set up to.
  *
  * main.ts does this first thing (inline, to keep a module off the cache-hit path). The filter is
- * inherited by child processes, so `exec` hands its command the caller's setting.
+ * inherited by child processes, so `exec` hands its command the caller's setting once it runs:
+ * written into the child's own filter, never by turning ours back on around the spawn (that would
+ * leave this process, keys and all, dumpable while the child starts).
  * @module
  */
 
-const FILTER = "/proc/self/coredump_filter";
-
-/** Leaves every memory mapping of this process out of its core dump (Linux). Never throws. */
-export function excludeMemoryFromCoreDumps(): void {
+/**
+ * Gives the child `pid` the core-dump filter this process started with (its parent's), so that a
+ * command such as `exec`'s behaves as if started by the caller. Ours stays excluded throughout.
+ * Never throws: a child that is gone, or a filter that cannot be read or written, keeps ours.
+ *
+ * @example
+ * ```ts
+ * import { handCallerCoreDumpFilter } from "./core_dumps.ts";
+ * const child = new Deno.Command("sleep", { args: ["1"] }).spawn();
+ * handCallerCoreDumpFilter(child.pid);
+ * await child.status;
+ * ```
+ */
+export function handCallerCoreDumpFilter(pid: number): void {
   if (Deno.build.os !== "linux") return;
   try {
-    Deno.writeTextFileSync(FILTER, "0");
-  } catch { /* no /proc, or not allowed: nothing more to do */ }
-}
-
-/**
- * Runs `spawn` with the core-dump filter this process started with (its parent's), so that a child
- * such as `exec`'s command behaves as if started by the caller; excludes our memory again after.
- */
-export function withCallerCoreDumpFilter<T>(spawn: () => T): T {
-  let caller: string | undefined;
-  if (Deno.build.os === "linux") {
-    try {
-      // Shown as hex with leading zeros, which the kernel would read back as octal.
-      caller = `0x${Deno.readTextFileSync(`/proc/${Deno.ppid}/coredump_filter`).trim()}`;
-      Deno.writeTextFileSync(FILTER, caller);
-    } catch {
-      caller = undefined; // the parent is gone or hidden: the child keeps ours
-    }
-  }
-  try {
-    return spawn();
-  } finally {
-    if (caller !== undefined) excludeMemoryFromCoreDumps();
-  }
+    // Shown as hex with leading zeros, which the kernel would read back as octal.
+    const caller = `0x${Deno.readTextFileSync(`/proc/${Deno.ppid}/coredump_filter`).trim()}`;
+    Deno.writeTextFileSync(`/proc/${pid}/coredump_filter`, caller);
+  } catch { /* the parent or the child is gone or hidden: the child keeps ours */ }
 }

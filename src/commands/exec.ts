@@ -11,7 +11,7 @@
  * @module
  */
 import type { CommandContext } from "./context.ts";
-import { withCallerCoreDumpFilter } from "../core_dumps.ts";
+import { handCallerCoreDumpFilter } from "../core_dumps.ts";
 import { ConfigError, UsageError, VegasError } from "../errors.ts";
 import { envFlag, readSharedFiles, type SharedFiles } from "../config/files.ts";
 import { resolveProfile, shown } from "../config/resolve.ts";
@@ -241,16 +241,16 @@ function spawn(
   removed: readonly string[],
 ): Deno.ChildProcess {
   try {
-    return withCallerCoreDumpFilter(() =>
-      new Deno.Command(program, {
-        args,
-        env: childEnvironment(Deno.env.toObject(), vars, removed),
-        clearEnv: true,
-        stdin: "inherit",
-        stdout: "inherit",
-        stderr: "inherit",
-      }).spawn()
-    );
+    const child = new Deno.Command(program, {
+      args,
+      env: childEnvironment(Deno.env.toObject(), vars, removed),
+      clearEnv: true,
+      stdin: "inherit",
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn();
+    handCallerCoreDumpFilter(child.pid);
+    return child;
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
       throw new VegasError(`command not found: ${program}`, { exitCode: 127 });

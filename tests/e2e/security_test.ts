@@ -189,7 +189,10 @@ Deno.test({
     "--",
     "sh",
     "-c",
-    "cat /proc/$PPID/coredump_filter /proc/self/coredump_filter",
+    // The command gets the caller's filter once it runs (written by the program after the spawn):
+    // wait for this shell's own to change, then read the program's and the shell's.
+    'i=0; while read f < /proc/$$/coredump_filter && [ "$f" = 00000000 ] && [ $i -lt 10000 ]; ' +
+    "do i=$((i+1)); done; cat /proc/$PPID/coredump_filter /proc/$$/coredump_filter",
   ]);
   assert.equal(result.code, 0, result.stderr);
   assert.deepEqual(result.stdout.trim().split("\n"), ["00000000", own]);

@@ -1,7 +1,10 @@
 /**
  * The command of the `exec --server` end-to-end test: probes the credential server the way an
- * attacker on the same machine would, then runs four real AWS callers at once until
- * CALLERS_UNTIL_MS (epoch milliseconds), each calling GetCallerIdentity every second:
+ * attacker on the same machine would, then runs four real AWS callers at once, each calling
+ * GetCallerIdentity every second until it has seen the server refresh the keys (the SDKs: at least
+ * CALLERS_MIN_CALLS calls and CALLERS_MIN_KEYS different keys; the AWS CLI: until the SDK callers
+ * are done, at least two calls), or until CALLERS_DEADLINE_MS (epoch milliseconds), which only a
+ * failing run reaches:
  *
  * - the AWS CLI (`/usr/bin/aws`), one process per call;
  * - boto3 (tests/support/callers/boto3_caller.py under Debian's `/usr/bin/python3`);
@@ -18,7 +21,7 @@ const env = Deno.env.toObject();
 const fullUri = env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
 const token = env.AWS_CONTAINER_AUTHORIZATION_TOKEN;
 const url = new URL(fullUri);
-const until = Number(env.CALLERS_UNTIL_MS);
+const deadline = Number(env.CALLERS_DEADLINE_MS);
 const endpoint = env.STS_ENDPOINT;
 
 /** One raw HTTP/1.1 request (fetch cannot send a Host header of its own choosing). */
@@ -93,8 +96,10 @@ async function run(name: string, command: string, args: string[]): Promise<numbe
   }
 }
 
-/** The AWS CLI: one process per call, as a shell loop would. */
-async function awsLoop(): Promise<number> {
+/** The AWS CLI: one process per call, as a shell loop would, until `sdkCallers` have ended. */
+async function awsLoop(sdkCallers: Promise<unknown>): Promise<number> {
+  let sdkCallersDone = false;
+  sdkCallers.finally(() => sdkCallersDone = true);
   let calls = 0;
   let failed = 0;
   for (;;) {
@@ -110,15 +115,14 @@ async function awsLoop(): Promise<number> {
       failed++;
       console.log(`aws FAIL ${text.split("\n").at(-1)}`);
     }
-    if (Date.now() >= until) break;
+    if ((sdkCallersDone && calls >= 2) || Date.now() >= deadline) break;
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
   console.log(`aws summary ${JSON.stringify({ calls, failed, keys: 0 })}`);
   return failed ? 1 : 0;
 }
 
-const codes = await Promise.all([
-  awsLoop(),
+const sdkCallers = Promise.all([
   run("boto3", "/usr/bin/python3", [`${HERE}boto3_caller.py`]),
   run("js", Deno.execPath(), [
     "run",
@@ -129,6 +133,7 @@ const codes = await Promise.all([
   ]),
   run("go", env.GO_CALLER, []),
 ]);
+const codes = [await awsLoop(sdkCallers), ...await sdkCallers];
 
 console.log(
   "SUMMARY " + JSON.stringify({

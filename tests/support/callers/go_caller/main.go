@@ -1,6 +1,8 @@
 // A caller on the AWS SDK for Go v2 (Terraform's SDK): one client from the default credential
-// chain, GetCallerIdentity every second until CALLERS_UNTIL_MS (epoch milliseconds). Prints one
-// line per call and a summary line; exits 1 when a call failed. STS_ENDPOINT is the STS emulator.
+// chain, GetCallerIdentity every second until it has made CALLERS_MIN_CALLS calls and seen
+// CALLERS_MIN_KEYS different access keys (the server refreshed them), or CALLERS_DEADLINE_MS (epoch
+// milliseconds) has passed. Prints one line per call and a summary line; exits 1 when a call
+// failed. STS_ENDPOINT is the STS emulator.
 package main
 
 import (
@@ -16,7 +18,9 @@ import (
 
 func main() {
 	ctx := context.Background()
-	until, _ := strconv.ParseInt(os.Getenv("CALLERS_UNTIL_MS"), 10, 64)
+	deadline, _ := strconv.ParseInt(os.Getenv("CALLERS_DEADLINE_MS"), 10, 64)
+	minCalls, _ := strconv.Atoi(os.Getenv("CALLERS_MIN_CALLS"))
+	minKeys, _ := strconv.Atoi(os.Getenv("CALLERS_MIN_KEYS"))
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		fmt.Printf("go FAIL config: %v\n", err)
@@ -39,7 +43,7 @@ func main() {
 		if creds, err := cfg.Credentials.Retrieve(ctx); err == nil {
 			keys[creds.AccessKeyID] = true
 		}
-		if time.Now().UnixMilli() >= until {
+		if (calls >= minCalls && len(keys) >= minKeys) || time.Now().UnixMilli() >= deadline {
 			break
 		}
 		time.Sleep(time.Second)
