@@ -1,16 +1,17 @@
 /**
  * Where a source profile's long-term access key lives, as `rotate` sees it: something that reads
  * the key and replaces it in one step. The credentials file and the config file are such places
- * (rewriting only the two key lines); the OS secure store is another, plugged in through
- * {@link KeyLocation}.
+ * (rewriting only the two key lines); the OS secure store is another (./store_location.ts).
  * @module
  */
 import type { Env, SharedFiles } from "../config/files.ts";
 import { configProfileName, decodeIni, IniSyntaxError, parseIni } from "../config/ini.ts";
-import { shown } from "../config/resolve.ts";
+import { keystoreOf, shown } from "../config/resolve.ts";
 import { ConfigError, VegasError } from "../errors.ts";
 import { applyEdits, joinLines, splitLines } from "../import/lines.ts";
 import { replaceFile } from "../atomic_write.ts";
+import type { StoreName } from "../keystore/types.ts";
+import { StoreKeyLocation } from "./store_location.ts";
 
 /** An IAM user's long-term access key. The secret is never printed. */
 export interface AccessKeyPair {
@@ -40,11 +41,11 @@ const ID_KEY = "aws_access_key_id";
 const SECRET_KEY = "aws_secret_access_key";
 
 /**
- * Where `source`'s key lives. In the files, where the AWS CLI reads it from (as the resolver does):
- * the credentials-file section, else the config-file profile; a ConfigError when neither holds
- * one. (The OS secure store plugs in here.)
+ * Where `source`'s key lives, as the resolver finds it: the credentials-file section, else the
+ * config-file profile (where the AWS CLI reads it from), else the OS store named by
+ * `vegas_keystore` (or its default); a ConfigError for a store name that is not one.
  */
-export function keyLocation(source: string, files: SharedFiles, _env: Env): KeyLocation {
+export function keyLocation(source: string, files: SharedFiles, env: Env): KeyLocation {
   const places = [
     { path: files.credentialsFile, sections: files.credentials, isConfig: false },
     { path: files.configFile, sections: files.config, isConfig: true },
@@ -60,9 +61,13 @@ export function keyLocation(source: string, files: SharedFiles, _env: Env): KeyL
     }
     return new FileKeyLocation(path, source, isConfig);
   }
-  throw new ConfigError(
-    `source profile ${shown(source)} has no ${ID_KEY} and ${SECRET_KEY} in ` +
-      `${files.credentialsFile} or ${files.configFile}: there is no access key to rotate`,
+  const { store, problem } = keystoreOf(source, files, env);
+  if (problem) throw new ConfigError(problem);
+  return new StoreKeyLocation(
+    store as StoreName,
+    source,
+    env,
+    `${files.credentialsFile} or ${files.configFile}`,
   );
 }
 

@@ -264,6 +264,43 @@ export async function storeScenario(t: Deno.TestContext, store: StoreUnderTest):
     assert.match(again.stderr, /^vegas-credentials: .* has no keys for source profile 'spare'\n$/);
   });
 
+  let rotatedSecret = "";
+  await t.step(
+    "rotate: the key in the store is replaced there; assume signs with the new key",
+    async () => {
+      const file = Deno.readTextFileSync(sandbox.credentialsFile);
+      const singer = await cli(["assume", "--profile=singer"]);
+      ok(singer, "a cached role credential made with the old key");
+      world.sts.iam.propagationMs = 0;
+      world.nextWindow();
+      const rotated = await cli(["rotate", "--profile=default"]);
+      ok(rotated, "rotate");
+      assert.match(
+        rotated.stdout,
+        new RegExp(
+          `^Rotated the access key of IAM user FrankSinatra in ${store.label.source}[^\n]*: ` +
+            "AKIA…\\w{4} replaces AKIA…MPLE, which was deleted\n$",
+        ),
+      );
+      const stored = JSON.parse((await store.lookup("keys", "default"))!);
+      rotatedSecret = stored.SecretAccessKey;
+      assert.notEqual(stored.AccessKeyId, TEST_USER.accessKeyId);
+      assert.deepEqual(
+        world.sts.iam.keys.map((key) => [key.accessKeyId, key.secretAccessKey]),
+        [[stored.AccessKeyId, stored.SecretAccessKey]],
+        "IAM holds exactly the stored key",
+      );
+      assert.equal(Deno.readTextFileSync(sandbox.credentialsFile), file, "the file was changed");
+      world.nextWindow();
+      const assumed = await cli(["assume", "--profile=singer"]);
+      ok(assumed, "assume after rotate");
+      assert.notEqual(assumed.stdout, singer.stdout, "the role credentials of the old key served");
+      const call = world.sts.calls.findLast((c) => c.action === "AssumeRole")!;
+      assert.equal(call.ok, true);
+      assert.equal(call.accessKeyId, stored.AccessKeyId);
+    },
+  );
+
   await t.step("errors: entry missing, store unreachable, store locked", async () => {
     const calls = world.sts.calls.length;
     const oneLine = (result: RunResult, pattern: RegExp) => {
@@ -286,6 +323,14 @@ export async function storeScenario(t: Deno.TestContext, store: StoreUnderTest):
         `has no aws_access_key_id .*, and ${store.label.source} (cannot be reached|is not set up)`,
       ),
     );
+    oneLine(
+      await cli(["rotate", "-p", "nobody"]),
+      new RegExp(
+        `^vegas-credentials: source profile 'nobody' has no aws_access_key_id and ` +
+          `aws_secret_access_key in \\S+ or \\S+, and ${store.label.source} has no keys for ` +
+          "it: there is no access key to rotate\n$",
+      ),
+    );
     await store.lock();
     oneLine(
       await cli(["assume", "-p", "keeper"]),
@@ -297,7 +342,7 @@ export async function storeScenario(t: Deno.TestContext, store: StoreUnderTest):
   });
 
   await t.step("no secret on a helper's command line, in its environment, output or files", () => {
-    const secrets = [TEST_USER.secretAccessKey, SPARE.secret];
+    const secrets = [TEST_USER.secretAccessKey, SPARE.secret, rotatedSecret].filter(Boolean);
     const cmdlines = spies.cmdlines();
     assert.ok(cmdlines.some((line) => line.includes(store.programs[0])), "no helper ran");
     const environments = spies.environments();

@@ -118,7 +118,11 @@ Deno.test("key location: refuses what it cannot rotate, with one line naming pro
     `[default]\naws_access_key_id = ${ID}\naws_secret_access_key = s\naws_session_token = t\n`,
     /source profile 'default' in .*credentials holds temporary keys \(aws_session_token\)/,
   );
-  refuse("[default]\nregion = x\n", /has no aws_access_key_id and .*: there is no access key/);
+  // Neither file has keys: they would be in the OS store (secret-tool is not on this PATH).
+  refuse(
+    "[default]\nregion = x\n",
+    /^source profile 'default' has no aws_access_key_id and aws_secret_access_key in \S+credentials or \S+config, and the secret-service store cannot be used: secret-tool is not installed/,
+  );
   return refuse(
     `[DEFAULT]\naws_access_key_id = ${ID}\naws_secret_access_key = s\n[default]\nregion = x\n`,
     /credentials \[default\]: the keys come from the \[DEFAULT\] section, which every profile .* shares/,
