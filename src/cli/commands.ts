@@ -222,9 +222,10 @@ export const COMMANDS: readonly Command[] = [
     },
     details: [
       "With MFA (the MFA session when configured): lists the IAM user's keys, creates a new key,",
-      "writes it where the old one is (only the two key lines of the file change, in one step),",
-      "waits until STS accepts it, then deletes the old key and the cached credentials made with",
-      "it. A working key is stored at every moment; the new secret is never shown.",
+      "writes it where the old one is (only the two key lines of the file change, or the OS store",
+      "entry is replaced, in one step), waits until STS accepts it, then deletes the old key and",
+      "the cached credentials made with it. A working key is stored at every moment; the new",
+      "secret is never shown.",
       "",
       "Examples:",
       "  vegas-credentials rotate --profile=default --dry-run",

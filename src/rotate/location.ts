@@ -1,16 +1,17 @@
 /**
  * Where a source profile's long-term access key lives, as `rotate` sees it: something that reads
  * the key and replaces it in one step. The credentials file and the config file are such places
- * (rewriting only the two key lines); the OS secure store is another, plugged in through
- * {@link KeyLocation}.
+ * (rewriting only the two key lines); the OS secure store is another (its entry written whole).
  * @module
  */
 import type { Env, SharedFiles } from "../config/files.ts";
 import { configProfileName, decodeIni, IniSyntaxError, parseIni } from "../config/ini.ts";
-import { shown } from "../config/resolve.ts";
+import { keystoreOf, shown } from "../config/resolve.ts";
 import { ConfigError, VegasError } from "../errors.ts";
 import { applyEdits, joinLines, splitLines } from "../import/lines.ts";
 import { replaceFile } from "../atomic_write.ts";
+import { storedKeys, storeKeys, storeOf } from "../keystore/keys_entry.ts";
+import { storeLabel } from "../keystore/types.ts";
 
 /** An IAM user's long-term access key. The secret is never printed. */
 export interface AccessKeyPair {
@@ -40,11 +41,11 @@ const ID_KEY = "aws_access_key_id";
 const SECRET_KEY = "aws_secret_access_key";
 
 /**
- * Where `source`'s key lives. In the files, where the AWS CLI reads it from (as the resolver does):
- * the credentials-file section, else the config-file profile; a ConfigError when neither holds
- * one. (The OS secure store plugs in here.)
+ * Where `source`'s key lives, as the resolver finds it: in the files where the AWS CLI reads it
+ * from (the credentials-file section, else the config-file profile), else in the OS secure store
+ * the profile uses; a ConfigError for temporary keys or a bad `vegas_keystore`.
  */
-export function keyLocation(source: string, files: SharedFiles, _env: Env): KeyLocation {
+export function keyLocation(source: string, files: SharedFiles, env: Env): KeyLocation {
   const places = [
     { path: files.credentialsFile, sections: files.credentials, isConfig: false },
     { path: files.configFile, sections: files.config, isConfig: true },
@@ -60,10 +61,49 @@ export function keyLocation(source: string, files: SharedFiles, _env: Env): KeyL
     }
     return new FileKeyLocation(path, source, isConfig);
   }
-  throw new ConfigError(
-    `source profile ${shown(source)} has no ${ID_KEY} and ${SECRET_KEY} in ` +
-      `${files.credentialsFile} or ${files.configFile}: there is no access key to rotate`,
-  );
+  const { store, problem } = keystoreOf(source, files, env);
+  if (problem) throw new ConfigError(problem);
+  return new StoreKeyLocation(source, store, files, env);
+}
+
+/**
+ * A source profile's keys entry in the OS secure store. The store replaces an entry whole (one
+ * item, one file), and `storeKeys` reads it back: the old key or the new one, never half of each.
+ */
+export class StoreKeyLocation implements KeyLocation {
+  readonly description: string;
+
+  constructor(
+    readonly profile: string,
+    store: string,
+    readonly files: SharedFiles,
+    readonly env: Env,
+  ) {
+    this.description = `${storeLabel(store)} [${profile}]`;
+  }
+
+  async read(): Promise<AccessKeyPair> {
+    const store = await storeOf(this.profile, this.files, this.env);
+    const keys = await storedKeys(store, this.profile);
+    if (keys.sessionToken) {
+      throw new ConfigError(
+        `source profile ${shown(this.profile)} in ${this.description} holds temporary keys ` +
+          "(a session token): rotate replaces an IAM user's long-term access key",
+      );
+    }
+    return { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey };
+  }
+
+  async replace(expectedId: string, next: AccessKeyPair): Promise<void> {
+    const store = await storeOf(this.profile, this.files, this.env);
+    if ((await storedKeys(store, this.profile)).accessKeyId !== expectedId) {
+      throw new VegasError(
+        `${this.description} no longer holds the access key rotate started from (it changed ` +
+          "meanwhile): nothing written",
+      );
+    }
+    await storeKeys(store, this.profile, next);
+  }
 }
 
 /** The key lines of one section of a credentials or config file. */

@@ -17,12 +17,7 @@
 import { load } from "../lazy.ts";
 import type { Credentials } from "../credentials.ts";
 import { type Env, readSharedFiles, type SharedFiles } from "../config/files.ts";
-import {
-  inspectProfile,
-  type ResolvedProfile,
-  type SourceKeys,
-  vegasProfileNames,
-} from "../config/resolve.ts";
+import { inspectProfile, type ResolvedProfile, vegasProfileNames } from "../config/resolve.ts";
 import { cacheDir, lockName, roleCacheName, sessionCacheName } from "../cache/key.ts";
 import { ensureCacheDir, removeMatching } from "../cache/store.ts";
 import { acquireLock } from "../cache/lock.ts";
@@ -63,10 +58,12 @@ interface MfaCredentials {
 
 /**
  * Credentials with MFA: the MFA session when one is configured (cached, or started with a code),
- * else a short GetSessionToken with one code. Under the MFA device's lock, as `assume` prompts.
+ * else a short GetSessionToken with `keys` and one code. Under the MFA device's lock, as `assume`
+ * prompts.
  */
 async function mfaCredentials(
   profile: ResolvedProfile,
+  keys: AccessKeyPair,
   ui: Ui,
   env: Env,
   dropCached = false,
@@ -85,17 +82,16 @@ async function mfaCredentials(
     () => ui.info("Waiting for another vegas-credentials prompt for the same MFA device…"),
   );
   if (profile.mfaSessionDuration !== undefined) {
-    if (dropCached) dropSession(profile, env);
+    if (dropCached) await dropSession(profile, env);
     const session = await mfaSessionCredentials(profile, ui, env);
     return { credentials: session.credentials, cached: !session.created };
   }
   const sts = load<typeof import("../assume/sts.ts")>("../assume/sts.ts", import.meta.url);
   const credentials = await withMfaCode(profile, ui, env, async (code) => {
     ui.debug(`calling STS GetSessionToken for source profile '${profile.sourceProfile}'`);
-    // resolveSource admits keys in the shared files only.
     return (await sts).getSessionToken(
       profile,
-      profile.source as SourceKeys,
+      keys,
       ROTATION_SESSION_SECONDS,
       {
         serialNumber: profile.mfaSerial,
@@ -124,7 +120,7 @@ async function survey(source: string, files: SharedFiles, ui: Ui, env: Env): Pro
   const place = keyLocation(source, files, env);
   const old = await place.read();
   const loading = load<typeof import("./aws.ts")>("./aws.ts", import.meta.url); // the SDK loads during the prompt
-  let mfa = await mfaCredentials(profile, ui, env);
+  let mfa = await mfaCredentials(profile, old, ui, env);
   const aws = await loading;
   let target: IamTarget = { profile, credentials: mfa.credentials, env };
   ui.debug(`calling IAM ListAccessKeys at ${aws.iamEndpoint(profile, env)}`);
@@ -137,7 +133,7 @@ async function survey(source: string, files: SharedFiles, ui: Ui, env: Env): Pro
       `STS no longer accepts the cached MFA session of source profile '${source}'; starting a ` +
         "new one",
     );
-    mfa = await mfaCredentials(profile, ui, env, true);
+    mfa = await mfaCredentials(profile, old, ui, env, true);
     target = { ...target, credentials: mfa.credentials };
     listing = await aws.listAccessKeys(target);
   }
@@ -157,7 +153,10 @@ async function survey(source: string, files: SharedFiles, ui: Ui, env: Env): Pro
   return { profile, place, old, current, userName: listing.userName, target, aws };
 }
 
-/** The cache files made with `oldId`: role credentials and MFA sessions of every profile using it. */
+/**
+ * The cache files made with `oldId`: role credentials and MFA sessions of every profile using it
+ * (for keys in the OS store: every profile using the same entry).
+ */
 function derivedCacheNames(
   source: ResolvedProfile,
   files: SharedFiles,
@@ -168,7 +167,10 @@ function derivedCacheNames(
   for (const name of vegasProfileNames(files)) {
     const { resolved } = inspectProfile(name, env, files);
     if (resolved?.sourceProfile !== source.sourceProfile) continue;
-    if ("store" in resolved.source || resolved.source.accessKeyId !== oldId) continue;
+    const same = "store" in resolved.source
+      ? "store" in source.source
+      : resolved.source.accessKeyId === oldId;
+    if (!same) continue;
     names.add(roleCacheName(resolved));
     names.add(sessionCacheName(resolved));
   }
@@ -327,6 +329,12 @@ export async function rotateAccessKey(
   }
   const removed = removeMatching(dir, (name) => cached.has(name));
   ui.debug(`removed ${removed} cache file(s) made with ${oldShown}`);
+  if ("store" in s.profile.source) {
+    // Its MFA session is kept in the store, beside the key.
+    await dropSession(s.profile, env).catch((error) =>
+      ui.info(`the MFA session made with ${oldShown} stays: ${(error as Error).message}`)
+    );
+  }
   return `Rotated the access key of IAM user ${s.userName} in ${s.place.description}: ` +
     `${newShown} replaces ${oldShown}, which was ${retired}\n`;
 }

@@ -46,13 +46,5 @@ export function resolveSource(source: string, env: Env, files: SharedFiles): Res
       first.fix?.replaceAll(STAND_IN, source),
     );
   }
-  if ("store" in resolved.source) {
-    // Not built yet: the store needs a compare-and-swap write (src/rotate/location.ts).
-    throw new ConfigError(
-      `the access key of source profile ${shown(source)} is in the OS store ` +
-        `(${resolved.source.store}); rotate changes keys in the shared files only for now`,
-      `vegas-credentials keys export --profile=${source}, then rotate, then keys import`,
-    );
-  }
   return { ...resolved, profile: source, roleArn: "" };
 }
