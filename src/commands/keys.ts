@@ -205,11 +205,25 @@ export async function runKeysRemove(context: CommandContext): Promise<number> {
   return 0;
 }
 
-/** The stores in use here: this OS's default, and every one a profile or the environment names. */
-function storesInUse(files: SharedFiles, env: Env): StoreName[] {
-  const names = new Set<string>([keystoreOf("", files, env).store]);
-  for (const [name] of files.profiles) names.add(keystoreOf(name, files, env).store);
-  return STORE_NAMES.filter((name) => names.has(name));
+/**
+ * The stores to list: every one a source profile (one a role profile names, or one that sets
+ * `vegas_keystore`) or the environment names, and this OS's default, which `keys add` uses for a
+ * profile not in the files yet. `named` is false for a default no profile uses: it may be
+ * unreachable where it is of no use (pass on a machine without D-Bus).
+ */
+function storesInUse(files: SharedFiles, env: Env): { name: StoreName; named: boolean }[] {
+  const sources = new Set<string>();
+  for (const [name, values] of files.profiles) {
+    const source = values.get("vegas_source_profile");
+    if (source) sources.add(source);
+    if (values.has("vegas_keystore")) sources.add(name);
+  }
+  const named = new Set<string>([...sources].map((name) => keystoreOf(name, files, env).store));
+  const preset = env("VEGAS_CREDENTIALS_KEYSTORE");
+  if (preset) named.add(preset);
+  const fallback = keystoreOf("", files, env).store;
+  return STORE_NAMES.filter((name) => named.has(name) || name === fallback)
+    .map((name) => ({ name, named: named.has(name) }));
 }
 
 /** `keys list`: profile, store and masked key id of every stored key pair. */
@@ -219,7 +233,7 @@ export async function runKeysList(context: CommandContext): Promise<number> {
   const files = readSharedFiles(env);
   const rows: string[][] = [];
   let failed = false;
-  for (const name of storesInUse(files, env)) {
+  for (const { name, named } of storesInUse(files, env)) {
     try {
       const store = await openKeystore(name, env);
       for (const item of await store.list()) {
@@ -234,6 +248,10 @@ export async function runKeysList(context: CommandContext): Promise<number> {
       }
     } catch (error) {
       if (!(error instanceof KeystoreError)) throw error;
+      if (!named && error.problem === "unavailable") {
+        ui.debug(`not listed (no source profile uses it): ${error.message}`);
+        continue;
+      }
       ui.error(error.message);
       failed = true;
     }

@@ -132,6 +132,14 @@ export function secretService(env: Env): Keystore {
     };
     return runHelper(call, env);
   };
+  // `lookup` and `clear` say nothing both when there is no item and when its keyring stayed
+  // locked (the unlock prompt was dismissed, or cannot show): a search tells them apart.
+  const notLocked = async (entry: Entry) => {
+    const search = await run(commandLines.search(entry));
+    if (parseSearch(search.stdout).length) {
+      throw locked(said(search.stderr) || "the unlock prompt was dismissed");
+    }
+  };
   return {
     name: "secret-service",
     async read(entry) {
@@ -139,12 +147,7 @@ export function secretService(env: Env): Keystore {
       if (result.code === 0) return result.stdout;
       const error = failure(result);
       if (error) throw error;
-      // `lookup` says nothing both when there is no item and when its keyring stayed locked
-      // (the unlock prompt was dismissed, or cannot show): a search tells them apart.
-      const search = await run(commandLines.search(entry));
-      if (parseSearch(search.stdout).length) {
-        throw locked(said(search.stderr) || "the unlock prompt was dismissed");
-      }
+      await notLocked(entry);
       return undefined;
     },
     async write(entry, secret, hint) {
@@ -156,6 +159,7 @@ export function secretService(env: Env): Keystore {
       if (result.code === 0) return true;
       const error = failure(result);
       if (error) throw error;
+      await notLocked(entry);
       return false;
     },
     async list() {

@@ -82,7 +82,7 @@ async function mfaCredentials(
     () => ui.info("Waiting for another vegas-credentials prompt for the same MFA device…"),
   );
   if (profile.mfaSessionDuration !== undefined) {
-    if (dropCached) dropSession(profile, env);
+    if (dropCached) await dropSession(profile, env);
     const session = await mfaSessionCredentials(profile, ui, env);
     return { credentials: session.credentials, cached: !session.created };
   }

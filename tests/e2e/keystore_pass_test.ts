@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { startPass } from "../support/keystores.ts";
 import { makeWorld, waitFor } from "../support/world.ts";
+import { runCli } from "../support/harness.ts";
 import { openTerminal } from "../support/tmux.ts";
 import { storeScenario } from "../support/keystore_scenario.ts";
 
@@ -55,6 +56,40 @@ Deno.test("keystore: keys add on a terminal asks for the id, then the secret wit
     assert.ok(!screen.includes("spareSecretKeyValue"), "the secret was echoed");
     const stored = JSON.parse(await store.pass(["show", "vegas-credentials/keys/spare"]));
     assert.equal(stored.SecretAccessKey, "spareSecretKeyValue0000000000000000000000");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("keystore: keys list with every source profile on pass needs no Secret Service (headless)", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "vegas-pass-" });
+  try {
+    await using store = await startPass(dir);
+    // The README's advice for headless Linux: vegas_keystore = pass on the source profile. No
+    // D-Bus session here (the sandbox has none), so the OS default store cannot be reached.
+    await using world = await makeWorld({ source: "vegas_keystore = pass" });
+    const { sandbox } = world;
+    Object.assign(sandbox.env, store.env);
+    sandbox.writeCredentials("");
+    const added = await runCli(sandbox, ["keys", "add", "-p", "default"], {
+      stdin: "AKIASPARESPARESPARE0\nspareSecretKeyValue0000000000000000000000\n",
+    });
+    assert.equal(added.code, 0, added.stderr);
+    const list = await runCli(sandbox, ["keys", "list"]);
+    assert.equal(list.stderr, "");
+    assert.equal(list.code, 0);
+    assert.match(list.stdout, /^default +pass +AKIA…ARE0$/m);
+    // A source profile that does use the unreachable default store still gets its one line.
+    sandbox.writeConfig(
+      Deno.readTextFileSync(sandbox.configFile) +
+        "\n[profile other]\nmfa_serial = arn:aws:iam::111111111111:mfa/Other\n" +
+        "\n[profile otherrole]\nvegas_role_arn = arn:aws:iam::222222222222:role/SingerRole\n" +
+        "vegas_source_profile = other\n",
+    );
+    const both = await runCli(sandbox, ["keys", "list"]);
+    assert.equal(both.code, 1);
+    assert.match(both.stdout, /^default +pass +AKIA…ARE0$/m);
+    assert.match(both.stderr, /^vegas-credentials: the secret-service store cannot be reached/);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

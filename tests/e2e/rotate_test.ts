@@ -17,6 +17,7 @@ import {
   TOTP_COMMAND,
 } from "../support/harness.ts";
 import { awsCli, makeWorld, waitFor, type World } from "../support/world.ts";
+import { startPass } from "../support/keystores.ts";
 
 const MFA = `vegas_mfa_process = ${TOTP_COMMAND}`;
 const SESSION = `${MFA}\nvegas_mfa_session_duration = 3600`;
@@ -485,4 +486,88 @@ Deno.test("rotate: killed at each step — a working key is always stored, and t
   assertOk(last);
   assert.deepEqual(keyIds(world), [stored().id]);
   await works();
+});
+
+Deno.test("rotate: key in the OS store (pass) — the entry is replaced, its MFA session dropped; assume uses the new key", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "vegas-pass-" });
+  try {
+    await using store = await startPass(dir);
+    await using world = await makeWorld({ source: `${SESSION}\nvegas_keystore = pass` });
+    world.sts.iam.propagationMs = 0;
+    const { sandbox } = world;
+    Object.assign(sandbox.env, store.env);
+    sandbox.writeCredentials("# no keys here\n");
+    const entry = async (kind: string) =>
+      JSON.parse(
+        await store.pass(["show", `vegas-credentials/${kind}/default`]).catch(() => "null"),
+      );
+    assertOk(
+      await runCli(sandbox, ["keys", "add", "-p", "default"], {
+        stdin: `${TEST_USER.accessKeyId}\n${TEST_USER.secretAccessKey}\n`,
+      }),
+    );
+    assertOk(await runCli(sandbox, ["assume", "-p", "singer"])); // the MFA session, in the store
+    assert.ok(await entry("session"));
+
+    const dry = await runCli(sandbox, ["rotate", "-p", "default", "--dry-run"]);
+    assertOk(dry);
+    assert.match(dry.stdout, /^access key: AKIA…MPLE in the pass store \[default\], created /m);
+
+    const result = await runCli(sandbox, ["rotate", "-p", "default"]);
+    assertOk(result);
+    assert.equal(world.sts.count("GetSessionToken"), 1, "rotate asked for a new MFA code");
+    const fresh = (await entry("keys")) as { AccessKeyId: string; SecretAccessKey: string };
+    assert.notEqual(fresh.AccessKeyId, TEST_USER.accessKeyId);
+    assert.deepEqual(keyIds(world), [fresh.AccessKeyId]);
+    assert.match(
+      result.stdout,
+      /^Rotated the access key of IAM user FrankSinatra in the pass store \[default\]: AKIA…\w{4} replaces AKIA…MPLE, which was deleted\n$/,
+    );
+    assertNoSecrets(world, result.stdout + result.stderr, [fresh.SecretAccessKey]);
+    assert.equal(await entry("session"), null, "the MFA session made with the old key stayed");
+    assert.equal(Deno.readTextFileSync(sandbox.credentialsFile), "# no keys here\n");
+    assert.equal(
+      await rejected(world, TEST_USER.accessKeyId, TEST_USER.secretAccessKey),
+      "InvalidClientTokenId",
+    );
+    world.nextWindow();
+    assertOk(await runCli(sandbox, ["assume", "-p", "singer"]));
+    assert.equal(
+      world.sts.calls.findLast((c) => c.action === "GetSessionToken")!.accessKeyId,
+      fresh.AccessKeyId,
+    );
+
+    // Without an MFA session: GetSessionToken with the stored key and one code.
+    sandbox.writeConfig(
+      Deno.readTextFileSync(sandbox.configFile).replace(/^vegas_mfa_session_duration.*\n/m, ""),
+    );
+    world.nextWindow();
+    const again = await runCli(sandbox, ["rotate", "-p", "default"]);
+    assertOk(again);
+    const third = (await entry("keys")) as { AccessKeyId: string };
+    assert.deepEqual(keyIds(world), [third.AccessKeyId]);
+    assert.notEqual(third.AccessKeyId, fresh.AccessKeyId);
+    assert.equal(
+      world.sts.calls.findLast((c) => c.action === "GetSessionToken")!.accessKeyId,
+      fresh.AccessKeyId,
+    );
+
+    // STS refuses the next new key: the old one is written back into the store.
+    world.nextWindow();
+    const hold = world.sts.iam.hold("CreateAccessKey", "after");
+    const failing = runCli(sandbox, ["rotate", "-p", "default"]);
+    await hold.arrived;
+    world.sts.injectFaults({ status: 403, code: "AccessDenied", message: "Access denied" });
+    hold.release();
+    const rolled = await failing;
+    assert.equal(rolled.code, 1);
+    assert.match(
+      rolled.stderr,
+      /is stored again in the pass store \[default\] and the new key was deleted: nothing changed\n$/,
+    );
+    assert.equal(((await entry("keys")) as { AccessKeyId: string }).AccessKeyId, third.AccessKeyId);
+    assert.deepEqual(keyIds(world), [third.AccessKeyId]);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

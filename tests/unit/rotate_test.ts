@@ -118,14 +118,27 @@ Deno.test("key location: refuses what it cannot rotate, with one line naming pro
     `[default]\naws_access_key_id = ${ID}\naws_secret_access_key = s\naws_session_token = t\n`,
     /source profile 'default' in .*credentials holds temporary keys \(aws_session_token\)/,
   );
-  // Neither file has keys: they would be in the OS store (secret-tool is not on this PATH).
-  refuse(
-    "[default]\nregion = x\n",
-    /^source profile 'default' has no aws_access_key_id and aws_secret_access_key in \S+credentials or \S+config, and the secret-service store cannot be used: secret-tool is not installed/,
+  // Keys in neither file: they are in the OS store the profile uses, which must be usable.
+  const passEnv = (name: string) => name === "PASSWORD_STORE_DIR" ? `${dir}/none` : undefined;
+  const stored = keyLocation(
+    "default",
+    files(dir, "[default]\nvegas_keystore = pass\n", "[default]\nregion = x\n"),
+    passEnv,
   );
-  return refuse(
-    `[DEFAULT]\naws_access_key_id = ${ID}\naws_secret_access_key = s\n[default]\nregion = x\n`,
-    /credentials \[default\]: the keys come from the \[DEFAULT\] section, which every profile .* shares/,
+  assert.equal(stored.description, "the pass store [default]");
+  const unusable = stored.read().then(
+    () => assert.fail("not refused"),
+    (error: Error) =>
+      assert.match(
+        error.message,
+        /^source profile 'default' has no aws_access_key_id and aws_secret_access_key in \S+credentials or \S+config, and the pass store is not set up/,
+      ),
+  );
+  return unusable.then(() =>
+    refuse(
+      `[DEFAULT]\naws_access_key_id = ${ID}\naws_secret_access_key = s\n[default]\nregion = x\n`,
+      /credentials \[default\]: the keys come from the \[DEFAULT\] section, which every profile .* shares/,
+    )
   );
 });
 
