@@ -411,7 +411,8 @@ function resolveEndpoint(
   problem: Report,
 ): string | undefined {
   const [ignoreText] = pick("ignore_configured_endpoint_urls", "ignoreEndpoints");
-  if (envFlag(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") || ignoreText === "true") {
+  // botocore's ensure_boolean: `True` counts as much as `true`.
+  if (envFlag(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") || ignoreText?.toLowerCase() === "true") {
     return undefined;
   }
   const candidates: [string | undefined, Origin][] = [
