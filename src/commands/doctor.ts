@@ -12,6 +12,7 @@ import {
   inspectProfile,
   type ResolvedProfile,
   runsVegas,
+  shown,
 } from "../config/resolve.ts";
 import { sharedFileDisagreements } from "../config/sdk_dialects.ts";
 import { colour } from "../sanitize.ts";
@@ -103,7 +104,10 @@ function credentialProcessFindings(
   }
   if (!runsVegas(line)) {
     return [
-      problem(`credential_process runs '${words[0]}', not vegas-credentials`, `write: ${wanted}`),
+      problem(
+        `credential_process runs ${shown(words[0] ?? "")}, not vegas-credentials`,
+        `write: ${wanted}`,
+      ),
     ];
   }
   const findings: Finding[] = [];
@@ -118,7 +122,9 @@ function credentialProcessFindings(
   } else if (named !== name) {
     findings.push(
       problem(
-        `credential_process names profile '${named}', not '${name}' (it would return another ` +
+        `credential_process names profile ${shown(named)}, not ${
+          shown(name)
+        } (it would return another ` +
           `profile's credentials)`,
         `write: ${wanted}`,
       ),
@@ -130,9 +136,9 @@ function credentialProcessFindings(
     findings.push(
       warning(
         found
-          ? `credential_process runs '${command}' by a relative name: GUI apps and IDEs ` +
+          ? `credential_process runs ${shown(command)} by a relative name: GUI apps and IDEs ` +
             "(VS Code, JetBrains, the AWS Toolkit) do not have your shell's PATH"
-          : `credential_process runs '${command}', which is not on this PATH`,
+          : `credential_process runs ${shown(command)}, which is not on this PATH`,
         found
           ? `write its full path: credential_process = ${shellWord(found)} assume ` +
             `--profile=${shellWord(name)}`

@@ -7,6 +7,7 @@ import { type Env, readSharedFiles } from "../config/files.ts";
 import { resolveProfile } from "../config/resolve.ts";
 import { readEntry } from "../cache/store.ts";
 import { closestNames } from "../config/validate.ts";
+import { clip } from "../config/ini.ts";
 import { UsageError } from "../errors.ts";
 import { colour } from "../sanitize.ts";
 import { freshness, FRESHNESS_MARGIN_SECONDS, isFresh } from "../credentials.ts";
@@ -158,8 +159,9 @@ export function statusTable(
     ["PROFILE", "ROLE", "SOURCE", "MFA DEVICE", "CACHED", "EXPIRES IN", "SESSION", "NEXT MFA"],
     ...statuses.map((s) => [
       s.profile,
-      s.roleArn ?? "-",
-      s.sourceProfile ?? "-",
+      // A profile that does not resolve shows its values as written: cut, as in its error line.
+      s.error ? clip(s.roleArn ?? "-") : s.roleArn ?? "-",
+      s.error ? clip(s.sourceProfile ?? "-") : s.sourceProfile ?? "-",
       s.mfaSerial ?? "-",
       s.error ? "error" : s.cached ?? "-",
       s.error || s.cached === "none" ? "-" : remaining(s),

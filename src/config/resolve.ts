@@ -119,7 +119,10 @@ export function inspectProfile(
   const label = (name: string) => (name === profile ? "profile" : "source profile");
   const where = (name: string, key: string) =>
     `${label(name)} ${shown(name)} in ${fileOf(name, key)}: ${key}`;
-  const originOf = (name: string, key: string) => `${fileOf(name, key)} [${sectionLabel(name)}]`;
+  /** The section that holds `key`: `[NAME]` in the credentials file, `[profile NAME]` in config. */
+  const sectionOf = (name: string, key: string) =>
+    fileOf(name, key) === files.credentialsFile ? `[${name}]` : `[${sectionLabel(name)}]`;
+  const originOf = (name: string, key: string) => `${fileOf(name, key)} ${sectionOf(name, key)}`;
   /** A text value: a nested section (indented `key = value` lines) is a problem, not text. */
   const text = (name: string, values: ReadonlyMap<string, string>, key: string) => {
     const value = values.get(key);
@@ -138,8 +141,10 @@ export function inspectProfile(
           `ignore credential_process and assume the role themselves (and Terraform fails on ` +
           `mfa_serial)`,
         target.has(`vegas_${key}`)
-          ? `remove ${key} from [${sectionLabel(profile)}]`
-          : `rename ${key} to vegas_${key} in [${sectionLabel(profile)}]`,
+          ? `remove ${key} from ${sectionOf(profile, key)} in ${fileOf(profile, key)}`
+          : `rename ${key} to vegas_${key} in ${sectionOf(profile, key)} in ${
+            fileOf(profile, key)
+          }`,
       );
     }
   }
@@ -411,7 +416,8 @@ function resolveEndpoint(
   problem: Report,
 ): string | undefined {
   const [ignoreText] = pick("ignore_configured_endpoint_urls", "ignoreEndpoints");
-  if (envFlag(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") || ignoreText === "true") {
+  // botocore's ensure_boolean: `True` counts as much as `true`.
+  if (envFlag(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") || ignoreText?.toLowerCase() === "true") {
     return undefined;
   }
   const candidates: [string | undefined, Origin][] = [

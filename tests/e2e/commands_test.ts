@@ -3,7 +3,16 @@
  * emulator, in a sandbox HOME.
  */
 import assert from "node:assert/strict";
-import { cliCommand, runCli, TEST_ROLE_ARN, TEST_USER, TOTP_COMMAND } from "../support/harness.ts";
+import {
+  cliCommand,
+  makeSandbox,
+  runCli,
+  standardConfig,
+  standardCredentials,
+  TEST_ROLE_ARN,
+  TEST_USER,
+  TOTP_COMMAND,
+} from "../support/harness.ts";
 import { makeWorld, ROLES } from "../support/world.ts";
 
 const MFA = `vegas_mfa_process = ${TOTP_COMMAND}`;
@@ -361,6 +370,30 @@ function brokenConfig(): string {
     ]),
   ].join("\n");
 }
+
+Deno.test("config show-profile: a credentials-file setting names that file's own section", async () => {
+  // In the credentials file the section of profile `singer` is [singer]; a [profile singer] there
+  // is another profile (`profile singer`), which must not be named as the origin.
+  await using sandbox = makeSandbox();
+  sandbox.writeConfig(standardConfig({ source: MFA }));
+  sandbox.writeCredentials(
+    standardCredentials() +
+      "\n[singer]\nregion = us-west-2\n\n[profile singer]\nregion = eu-west-3\n",
+  );
+  const show = await runCli(sandbox, ["config", "show-profile", "--profile", "singer"]);
+  assert.equal(show.code, 0, show.stderr);
+  const region = show.stdout.split("\n").find((line) => line.startsWith("region "));
+  assert.match(region!, /us-west-2 +\S+credentials \[singer\]$/);
+  const role = show.stdout.split("\n").find((line) => line.startsWith("vegas_role_arn "));
+  assert.match(role!, /\S+config \[profile singer\]$/);
+
+  // The fix for a plain role_arn names the section it is in.
+  sandbox.writeCredentials(
+    standardCredentials() + `\n[singer]\nrole_arn = ${TEST_ROLE_ARN}\n`,
+  );
+  const half = await runCli(sandbox, ["doctor", "--profile", "singer"]);
+  assert.match(half.stdout, /fix: remove role_arn from \[singer\] in \S+credentials$/m);
+});
 
 Deno.test("doctor: one of each problem, each named with a fix; exit 1", async () => {
   await using world = await makeWorld(brokenConfig());

@@ -220,6 +220,26 @@ Deno.test("huge names and values: one short line, fast, no STS call", async () =
   }
 });
 
+Deno.test("huge values in doctor and status: every line short", async () => {
+  // A profile that does not resolve, whose values doctor and status would otherwise echo whole.
+  const huge = "x".repeat(200_000);
+  const config = SOURCE + vegasProfile("profile singer", "singer", SINGER) + [
+    "[profile big]",
+    `credential_process = ${huge}/vegas-credentials assume --profile=big${huge}`,
+    `vegas_role_arn = ${SINGER}${huge}`,
+    `vegas_source_profile = default${huge}`,
+    "",
+  ].join("\n");
+  await using sandbox = sandboxWith(config);
+  for (const args of [["doctor"], ["status"]]) {
+    const result = await runTimed(sandbox, args);
+    assert.equal(result.signal, null, `${args}: killed after ${Math.round(result.millis)} ms`);
+    const long = (result.stdout + result.stderr).split("\n").filter((line) => line.length > 400);
+    assert.deepEqual(long.map((line) => `${line.length}: ${line.slice(0, 120)}`), [], `${args}`);
+    assert.match(result.stdout, /big/);
+  }
+});
+
 Deno.test("doctor: a half-converted profile (credential_process, plain role_arn) is a problem", async () => {
   // The good profile as `doctor` suggests writing it, so that the half one is the only problem.
   const config = SOURCE + [

@@ -127,6 +127,20 @@ Deno.test("resolve: endpoint from env, profile and services section", () => {
   );
 });
 
+Deno.test("resolve: ignore_configured_endpoint_urls = True ignores the configured endpoint", () => {
+  // botocore (since 1.31; checked with 1.43: Debian's 1.29 predates the setting) and the Go SDK v2
+  // read the profile's value case-insensitively: `True` ignores endpoint_url as `true` does.
+  const configured = SOURCE + TARGET + "endpoint_url = http://127.0.0.1:9\n";
+  for (const value of ["true", "True", "TRUE"]) {
+    const setting = `ignore_configured_endpoint_urls = ${value}\n`;
+    assert.equal(resolve(configured + setting).endpoint, undefined, setting);
+  }
+  for (const value of ["false", "False"]) {
+    const setting = `ignore_configured_endpoint_urls = ${value}\n`;
+    assert.equal(resolve(configured + setting).endpoint, "http://127.0.0.1:9", setting);
+  }
+});
+
 Deno.test("resolve: ARNs of every partition and with paths are accepted", () => {
   for (
     const arn of [
