@@ -79,9 +79,19 @@ export function stsClient(profile: ResolvedProfile, keys: SourceKeys, maxAttempt
   return new STSClient(config);
 }
 
+/** AssumeRole's duration when the request names none. */
+const DEFAULT_ROLE_SECONDS = 3600;
+
+/**
+ * The credentials of an STS answer, their expiry told by this computer's clock. STS never gives
+ * more than `askedSeconds`: an expiry further away than that is this clock running behind STS's,
+ * and every caller here would use the credentials that much past their end (and the cache would
+ * take them for forged), so it is brought back to now + `askedSeconds`.
+ */
 function toCredentials(
   action: string,
   whose: string,
+  askedSeconds: number,
   result: {
     Credentials?: {
       AccessKeyId?: string;
@@ -100,7 +110,9 @@ function toCredentials(
     accessKeyId: c.AccessKeyId,
     secretAccessKey: c.SecretAccessKey,
     sessionToken: c.SessionToken,
-    expiration: new Date(c.Expiration),
+    expiration: new Date(
+      Math.min(new Date(c.Expiration).getTime(), now.getTime() + askedSeconds * 1000),
+    ),
   });
   if (!isFresh(credentials, now)) {
     // STS issues at least 15 minutes: this computer's clock must be far off. Such credentials
@@ -140,6 +152,7 @@ export async function assumeRole(
   return toCredentials(
     "AssumeRole",
     `for profile '${profile.profile}'`,
+    profile.durationSeconds ?? DEFAULT_ROLE_SECONDS,
     await send(
       profile,
       keys,
@@ -167,6 +180,7 @@ export async function getSessionToken(
   return toCredentials(
     "GetSessionToken",
     `for source profile '${profile.sourceProfile}'`,
+    durationSeconds,
     await send(
       profile,
       keys,

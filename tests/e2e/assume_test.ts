@@ -23,6 +23,24 @@ function assertNoSecrets(text: string) {
   assert.doesNotMatch(text, /\b\d{6}\b/, "an MFA code was printed");
 }
 
+Deno.test("assume: this computer's clock 20 minutes behind STS — the expiry is told by this clock, the next run is a hit", async () => {
+  await using world = await makeWorld({ source: MFA });
+  world.moveClock(20 * 60_000);
+  const first = await runCli(world.sandbox, ASSUME);
+  assert.equal(first.code, 0, first.stderr);
+  const expiration = Date.parse(parseCredentialOutput(first.stdout).Expiration);
+  // STS says an hour from its clock; by this computer's clock that is 80 minutes away, which every
+  // caller here would believe, using the credentials 20 minutes past their end.
+  assert.ok(expiration <= Date.now() + 3600_000, `${new Date(expiration).toISOString()}`);
+  assert.ok(expiration > Date.now() + 3500_000);
+  // (The SDK's first call is refused as signed too long ago; it corrects its clock and signs again.)
+  const calls = world.sts.calls.length;
+  const second = await runCli(world.sandbox, ASSUME);
+  assert.equal(second.code, 0, second.stderr);
+  assert.equal(second.stdout, first.stdout);
+  assert.equal(world.sts.calls.length, calls, "the cached credentials were refused");
+});
+
 Deno.test("assume: a miss calls STS once, the next run is a cache hit", async () => {
   await using world = await makeWorld({ source: MFA });
   const first = await runCli(world.sandbox, ASSUME);

@@ -37,6 +37,11 @@ export interface World extends AsyncDisposable {
   nextWindow(): void;
   /** Moves the clock forward until the current TOTP window ends `ms` from now. */
   windowEndsIn(ms: number): void;
+  /**
+   * Moves the clock forward by `ms`: STS's clock then runs ahead of this computer's (whose clock
+   * the program reads for expiry) as on a machine whose clock is behind.
+   */
+  moveClock(ms: number): void;
 }
 
 /** Starts a world. The sandbox's env points the program at the emulator. */
@@ -67,6 +72,7 @@ export async function makeWorld(
     sts,
     now: () => sts.now(),
     nextWindow: () => advance(msUntilNextStep(sts.now())),
+    moveClock: advance,
     windowEndsIn(ms) {
       const stepMs = DEFAULT_STEP_SECONDS * 1000;
       if (ms <= 0 || ms > stepMs) throw new Error(`windowEndsIn(${ms}): not within one window`);
