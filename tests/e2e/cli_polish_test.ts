@@ -36,6 +36,24 @@ Deno.test("cli: -V and --version print the version", async () => {
   }
 });
 
+Deno.test("cli: --version after a command prints the version and runs nothing (as --help does)", async () => {
+  await using box = sandbox();
+  const marker = `${box.home}/ran`;
+  for (
+    const args of [
+      ["exec", "-p", "singer", "--version", "--", "touch", marker],
+      ["cache", "clean", "-V"],
+      ["status", "--version"],
+    ]
+  ) {
+    const result = await runCli(box, args);
+    assert.equal(result.code, 0, `${args.join(" ")}: ${result.stderr}`);
+    assert.equal(result.stdout, `vegas-credentials ${denoJson.version}\n`, args.join(" "));
+    assert.equal(result.stderr, "");
+  }
+  assert.throws(() => Deno.statSync(marker), Deno.errors.NotFound, "exec ran its command");
+});
+
 Deno.test("cli: config --help and cache --help print the group's help", async () => {
   await using box = sandbox();
   for (const group of ["config", "cache"]) {
