@@ -91,29 +91,50 @@ const GRACE_MIN_LEFT_MS = 60_000;
 /**
  * One refresh at a time: concurrent requests share the one in flight. A refresh that waits for an
  * MFA prompt would outlast the callers' timeouts (botocore gives up after 3 × 2 s), so while the
- * last credentials still have a minute left, a request waiting more than a second gets those.
+ * last credentials still have a minute left, a request waiting more than a second gets those. A
+ * refresh that fails meanwhile is reported (`report`), once until the reason changes or a refresh
+ * succeeds: the command goes on with the previous credentials, and the user can act before those
+ * run out.
  */
 export class CredentialSupply {
   #fetch: () => Promise<Credentials>;
   #now: () => number;
   #graceMs: number;
+  #report: (reason: string, minutesLeft: number) => void;
   #last: Credentials | undefined;
   #pending: Promise<Credentials> | undefined;
+  #reported: string | undefined;
 
   constructor(
     fetch: () => Promise<Credentials>,
-    options: { last?: Credentials; now?: () => number; graceMs?: number } = {},
+    options: {
+      last?: Credentials;
+      now?: () => number;
+      graceMs?: number;
+      /**
+       * Says a failed refresh the command does not see: its reason, and the whole minutes the
+       * previous credentials, which serve meanwhile, still last.
+       */
+      report?: (reason: string, minutesLeft: number) => void;
+    } = {},
   ) {
     this.#fetch = fetch;
     this.#last = options.last;
     this.#now = options.now ?? Date.now;
     this.#graceMs = options.graceMs ?? GRACE_MS;
+    this.#report = options.report ?? (() => {});
   }
 
   /** Current credentials: the fetch's (fresh from the cache, else refreshed), or see above. */
   async get(): Promise<Credentials> {
     const pending = this.#pending ??= this.#fetch()
-      .then((credentials) => this.#last = credentials)
+      .then((credentials) => {
+        this.#reported = undefined;
+        return this.#last = credentials;
+      }, (error) => {
+        this.#failed(error);
+        throw error;
+      })
       .finally(() => this.#pending = undefined);
     const last = this.#last;
     if (!last || last.expiration.getTime() - this.#now() < GRACE_MIN_LEFT_MS) return await pending;
@@ -126,6 +147,16 @@ export class CredentialSupply {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Reports a failed refresh when the previous credentials serve on (else the request fails). */
+  #failed(error: unknown): void {
+    const leftMs = (this.#last?.expiration.getTime() ?? 0) - this.#now();
+    if (leftMs < GRACE_MIN_LEFT_MS) return;
+    const reason = error instanceof Error ? error.message : String(error);
+    if (reason === this.#reported) return;
+    this.#reported = reason;
+    this.#report(reason, Math.floor(leftMs / 60_000));
   }
 }
 

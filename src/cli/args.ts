@@ -24,9 +24,10 @@ export interface OptionSpec {
   readonly choices?: readonly string[];
   /**
    * What shell completion offers for a string option's value: profile names (the vegas profiles;
-   * the default of `--profile`), the AWS CLI role profiles `config import` converts, or files.
+   * the default of `--profile`), the AWS CLI role profiles `config import` converts, the source
+   * profiles (`rotate`, `keys …`), or files.
    */
-  readonly complete?: "profiles" | "role-profiles" | "file";
+  readonly complete?: "profiles" | "role-profiles" | "source-profiles" | "file";
 }
 
 /** Options by long name. */

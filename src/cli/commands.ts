@@ -210,6 +210,7 @@ export const COMMANDS: readonly Command[] = [
         ...profileOption.profile,
         value: "SOURCE",
         description: "The source profile (the one with your IAM user's access key)",
+        complete: "source-profiles",
       },
       "dry-run": {
         type: "boolean",
@@ -391,6 +392,7 @@ function keysCommands(): Command[] {
     profile: {
       ...profileOption.profile,
       description: "The source profile (the one with your IAM user keys)",
+      complete: "source-profiles",
     },
   } as const;
   const run =

@@ -1,5 +1,6 @@
 /**
- * `vegas-credentials __complete profiles|role-profiles`: the profile names a completion script
+ * `vegas-credentials __complete profiles|role-profiles|source-profiles`: the profile names a
+ * completion script
  * offers, one a line. Hidden (not in the command table or the help): the shell scripts of
  * `completion` call it on every Tab after `--profile`, so main.ts answers it before the CLI loads,
  * reading only the config file.
@@ -10,19 +11,29 @@ import { configProfiles } from "../config/ini.ts";
 import { runsVegas } from "../config/resolve.ts";
 
 /** What a completion script asks for. */
-export type ProfileKind = "profiles" | "role-profiles";
+export type ProfileKind = "profiles" | "role-profiles" | "source-profiles";
+
+/** The kinds {@link runComplete} answers. */
+const KINDS: readonly string[] = ["profiles", "role-profiles", "source-profiles"];
 
 /**
  * Profile names of the config file, in file order: `profiles` are the vegas profiles (the ones
  * `assume`, `env`, `exec`, `doctor`… take), `role-profiles` the AWS CLI role profiles that
- * `config import` converts.
+ * `config import` converts, `source-profiles` the profiles the vegas profiles name as
+ * `vegas_source_profile` (the ones `rotate` and `keys …` take; their keys may live only in the
+ * credentials file, so they are found by name rather than by section).
  */
 export function profileNames(kind: ProfileKind, env: Env = processEnv): string[] {
   const { profiles } = configProfiles(readIniFile(configFilePath(env)));
+  const isVegas = (values: ReadonlyMap<string, string>) =>
+    values.has("vegas_role_arn") || runsVegas(values.get("credential_process"));
+  if (kind === "source-profiles") {
+    const sources = [...profiles.values()].filter(isVegas)
+      .map((values) => values.get("vegas_source_profile")?.trim());
+    return [...new Set(sources)].filter((name): name is string => !!name);
+  }
   return [...profiles].filter(([, values]) =>
-    kind === "profiles"
-      ? values.has("vegas_role_arn") || runsVegas(values.get("credential_process"))
-      : values.has("role_arn") && values.has("source_profile")
+    kind === "profiles" ? isVegas(values) : values.has("role_arn") && values.has("source_profile")
   ).map(([name]) => name);
 }
 
@@ -32,10 +43,10 @@ export function profileNames(kind: ProfileKind, env: Env = processEnv): string[]
  */
 export function runComplete(args: readonly string[], env: Env = processEnv): number {
   const kind = args[0];
-  if (args.length !== 1 || (kind !== "profiles" && kind !== "role-profiles")) return 2;
+  if (args.length !== 1 || !KINDS.includes(kind)) return 2;
   let names: string[];
   try {
-    names = profileNames(kind, env);
+    names = profileNames(kind as ProfileKind, env);
   } catch {
     return 0;
   }

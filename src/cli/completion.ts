@@ -20,7 +20,7 @@ export type Shell = typeof SHELLS[number];
 
 /** What an option's value completes to. */
 export type ValueKind =
-  | { readonly kind: "profiles" | "role-profiles" | "file" }
+  | { readonly kind: "profiles" | "role-profiles" | "source-profiles" | "file" }
   | { readonly kind: "choices"; readonly choices: readonly string[] };
 
 /** An option as completion sees it. */
@@ -496,7 +496,7 @@ export function fishScript(model: CompletionModel): string {
     if (value) {
       parts.push("-r");
       if (value.kind === "choices") parts.push("-xa", fishQuote(value.choices.join(" ")));
-      else if (value.kind === "profiles" || value.kind === "role-profiles") {
+      else if (value.kind.endsWith("profiles")) {
         parts.push("-xa", fishQuote(`(__vegas_credentials_profiles ${value.kind})`));
       } else if (value.kind === "file") parts.push("-F");
     }
@@ -606,7 +606,7 @@ ${args.join("\n")}
     $kind = $values["$command $expect"]
     if ($null -eq $kind -and ($expect -eq '--profile' -or $expect -eq '-p')) { $kind = 'profiles' }
     if ($kind -is [array]) { $candidates = $kind }
-    elseif ($kind -eq 'profiles' -or $kind -eq 'role-profiles') {
+    elseif ($kind -like '*profiles') {
       $candidates = @(& $program __complete $kind 2>$null)
     } elseif ($kind -eq 'file') {
       $candidates = @(Get-ChildItem -Path "$current*" -ErrorAction SilentlyContinue | ForEach-Object { $_.FullName })

@@ -83,7 +83,8 @@ export async function run(
       emoji: v["no-emoji"] === true ? false : undefined,
       noGui: v["no-gui"] === true ? true : undefined,
     }));
-    if (v.version && !command) {
+    // Anywhere, like --help (which wins after a command): `rotate --version` must not rotate.
+    if (v.version && !(command && v.help)) {
       return await COMMANDS.find((c) => c.name === "version")!.run(context(parsed, ui, env, print));
     }
     if (!command) {

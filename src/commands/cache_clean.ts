@@ -10,7 +10,7 @@ import { profilePrefix } from "../cache/key.ts";
 import { hitIndexName } from "../cache/hit_index.ts";
 import { acquireLock } from "../cache/lock.ts";
 import { isOwnFile, removeMatching } from "../cache/store.ts";
-import { readSharedFiles } from "../config/files.ts";
+import { readSharedFiles, type SharedFiles } from "../config/files.ts";
 import { closestNames } from "../config/validate.ts";
 import { UsageError, VegasError } from "../errors.ts";
 import { noPositionals } from "./common.ts";
@@ -144,21 +144,21 @@ export async function runCacheClean(context: CommandContext): Promise<number> {
   }
   let sourceProfile: string | undefined;
   if (profile !== undefined) {
-    let profiles: ReadonlyMap<string, ReadonlyMap<string, string>> | undefined;
+    let files: SharedFiles | undefined;
     try {
-      profiles = readSharedFiles(env).profiles;
+      files = readSharedFiles(env);
     } catch (error) {
       ui.debug(`cannot read the config to check the profile: ${(error as Error).message}`);
     }
-    if (profiles && !profiles.has(profile)) {
+    if (files && !files.profiles.has(profile)) {
       // A typo would otherwise "remove 0 files" and leave the intended profile's credentials.
-      const close = closestNames(profile, profiles.keys());
+      const close = closestNames(profile, files.profiles.keys());
       throw new UsageError(
-        `profile '${profile}' is not in the AWS config files` +
+        `profile '${profile}' is not in ${files.configFile} or ${files.credentialsFile}` +
           (close.length ? ` (did you mean '${close[0]}'?)` : ""),
       );
     }
-    if (values.sessions) sourceProfile = profiles?.get(profile)?.get("vegas_source_profile");
+    if (values.sessions) sourceProfile = files?.profiles.get(profile)?.get("vegas_source_profile");
   }
   const result = await cleanCache(dir, {
     profile,

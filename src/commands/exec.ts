@@ -164,7 +164,15 @@ async function serverVariables(
   server.applyTestMargin(context.env);
   const fetch = () => assumeProfile(name, context.ui, context.env);
   // Fetched before the command starts, as without --server: any MFA prompt comes first.
-  const supply = new server.CredentialSupply(fetch, { last: await fetch() });
+  const supply = new server.CredentialSupply(fetch, {
+    last: await fetch(),
+    report: (reason, minutes) =>
+      context.ui.info(
+        `credential server: refreshing the credentials of profile ${shown(name)} failed: ` +
+          `${reason}; the command gets the previous ones (they last ${minutes} more ` +
+          `minute${minutes === 1 ? "" : "s"})`,
+      ),
+  });
   const running = await server.startCredentialServer({
     credentials: () => supply.get(),
     roleArn: profile.roleArn,

@@ -3,8 +3,8 @@
  * @module
  */
 import type { CommandContext } from "./context.ts";
-import { type Env, readSharedFiles } from "../config/files.ts";
-import { resolveProfile } from "../config/resolve.ts";
+import { configFilePath, type Env, readSharedFiles } from "../config/files.ts";
+import { resolveProfile, shown } from "../config/resolve.ts";
 import { readEntry } from "../cache/store.ts";
 import { closestNames } from "../config/validate.ts";
 import { clip } from "../config/ini.ts";
@@ -195,7 +195,8 @@ export function runStatus(context: CommandContext): Promise<number> {
   if (only !== undefined && !statuses.length) {
     const close = closestNames(only, all.map((status) => status.profile));
     throw new UsageError(
-      `'${only}' is not a vegas profile` + (close.length ? ` (did you mean '${close[0]}'?)` : ""),
+      `profile ${shown(only)} is not a vegas profile in ${configFilePath(context.env)}` +
+        (close.length ? ` (did you mean ${shown(close[0])}?)` : ""),
     );
   }
   context.print(

@@ -170,7 +170,14 @@ export function planImport(input: ImportInput): ImportPlan {
     }
     const source = values.get("source_profile")!;
     if (source === profile) {
-      return { problem: `${label(profile)}: source_profile names the profile itself` };
+      // Valid for the AWS CLI (the profile's own keys assume the role), but vegas-credentials
+      // reads the keys from a separate source profile, and the keys in this profile's
+      // credentials section would make the AWS tools skip credential_process.
+      return {
+        skip: "its source_profile is the profile itself; move its keys to a profile of their " +
+          "own (e.g. [NAME-user] in the credentials file), name that as source_profile, and " +
+          "import again",
+      };
     }
     const sourceValues = files.profiles.get(source);
     if (!sourceValues) {

@@ -27,6 +27,31 @@ Deno.test("cli: -V and --version print the version", async () => {
     assert.equal(result.stdout, `vegas-credentials ${denoJson.version}\n`);
     assert.equal(result.stderr, "");
   }
+  // Like every other command, version takes no stray argument (`version --ful` is caught too).
+  for (const args of [["version", "full"], ["version", "--full", "extra"]]) {
+    const result = await runCli(box, args);
+    assert.equal(result.code, 2, `${args.join(" ")}: ${result.stdout}`);
+    assert.equal(result.stdout, "");
+    assert.match(result.stderr, /^vegas-credentials: unexpected argument '(full|extra)'\n$/);
+  }
+});
+
+Deno.test("cli: --version after a command prints the version and runs nothing (as --help does)", async () => {
+  await using box = sandbox();
+  const marker = `${box.home}/ran`;
+  for (
+    const args of [
+      ["exec", "-p", "singer", "--version", "--", "touch", marker],
+      ["cache", "clean", "-V"],
+      ["status", "--version"],
+    ]
+  ) {
+    const result = await runCli(box, args);
+    assert.equal(result.code, 0, `${args.join(" ")}: ${result.stderr}`);
+    assert.equal(result.stdout, `vegas-credentials ${denoJson.version}\n`, args.join(" "));
+    assert.equal(result.stderr, "");
+  }
+  assert.throws(() => Deno.statSync(marker), Deno.errors.NotFound, "exec ran its command");
 });
 
 Deno.test("cli: config --help and cache --help print the group's help", async () => {

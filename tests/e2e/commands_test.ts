@@ -160,7 +160,11 @@ Deno.test("status: table and --json, with a profile that does not resolve", asyn
   assert.deepEqual(JSON.parse(only.stdout).map((s: { profile: string }) => s.profile), ["broken"]);
   const typo = await runCli(world.sandbox, ["status", "-p", "singr"]);
   assert.equal(typo.code, 2);
-  assert.match(typo.stderr, /'singr' is not a vegas profile \(did you mean 'singer'\?\)/);
+  assert.equal(
+    typo.stderr,
+    `vegas-credentials: profile 'singr' is not a vegas profile in ${world.sandbox.configFile} ` +
+      "(did you mean 'singer'?)\n",
+  );
   const before = await runCli(world.sandbox, ["status", "--json"]);
   assert.equal(before.code, 0, before.stderr);
   const cold = JSON.parse(before.stdout);
@@ -225,9 +229,10 @@ Deno.test("cache clean: one profile, its session, everything", async () => {
   // A typo is a usage error with the close name, and removes nothing.
   const profileTypo = await runCli(world.sandbox, ["cache", "clean", "--profile=singr"]);
   assert.equal(profileTypo.code, 2, profileTypo.stderr);
-  assert.match(
+  assert.equal(
     profileTypo.stderr,
-    /profile 'singr' is not in the AWS config files \(did you mean 'singer'\?\)/,
+    `vegas-credentials: profile 'singr' is not in ${world.sandbox.configFile} or ` +
+      `${world.sandbox.credentialsFile} (did you mean 'singer'?)\n`,
   );
   assert.deepEqual(files(), ["role.dancer", "role.singer", "session.default"]);
 

@@ -259,3 +259,42 @@ Deno.test("completion: usage, --help with the install lines", async () => {
     );
   }
 });
+
+Deno.test("completion: rotate and keys --profile offer the source profiles, not the role profiles", async () => {
+  await using box = sandbox();
+  // A second source profile, named only by a role profile (its keys would be in credentials).
+  Deno.writeTextFileSync(
+    box.configFile,
+    `\n[profile deploy]\ncredential_process = vegas-credentials assume --profile=deploy\n` +
+      `vegas_role_arn = ${TEST_ROLE_ARN}\nvegas_source_profile = iam\n`,
+    { append: true },
+  );
+  const fish = await runCli(box, ["completion", "fish"]);
+  Deno.mkdirSync(`${box.home}/.config/fish/completions`, { recursive: true });
+  Deno.writeTextFileSync(
+    `${box.home}/.config/fish/completions/vegas-credentials.fish`,
+    fish.stdout,
+  );
+  const bash = await runCli(box, ["completion", "bash"]);
+  Deno.writeTextFileSync(`${box.home}/completion.bash`, bash.stdout);
+  const bashComplete = async (words: string[]) => {
+    const output = await new Deno.Command("bash", {
+      args: [
+        "-c",
+        `. ~/completion.bash; COMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); ` +
+        `COMP_CWORD=${words.length - 1}; _vegas_credentials; printf '%s\\n' "\${COMPREPLY[@]}"`,
+      ],
+      env: box.env,
+      clearEnv: true,
+      stdin: "null",
+    }).output();
+    return new TextDecoder().decode(output.stdout).split("\n").filter(Boolean);
+  };
+  for (const command of ["rotate", "keys add", "keys import", "keys export", "keys remove"]) {
+    const words = ["vegas-credentials", ...command.split(" "), "--profile", ""];
+    assert.deepEqual(await fishComplete(box, `${words.join(" ")}`), ["default", "iam"], command);
+    assert.deepEqual(await bashComplete(words), ["default", "iam"], command);
+  }
+  // The role profiles' commands still offer the role profiles.
+  assert.ok((await bashComplete(["vegas-credentials", "exec", "-p", ""])).includes("deploy"));
+});

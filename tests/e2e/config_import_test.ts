@@ -503,3 +503,27 @@ Deno.test("config import's diffs: patch(1) applies each of 40 generated edits ex
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("config import: a role that is its own source profile stays as it is; the others convert", async () => {
+  // The AWS CLI accepts `source_profile` naming the profile itself (its own keys assume the role).
+  const own = `\n[profile ops]\nrole_arn = ${ROLES.main}\nsource_profile = ops\n` +
+    `mfa_serial = ${MFA_SERIAL}\n`;
+  await using world = await makeWorld(realisticConfig() + own);
+  const { sandbox } = world;
+  sandbox.writeCredentials(credentialsFor("frank") + credentialsFor("ops"));
+
+  const result = await runCli(sandbox, ["config", "import", "--write"]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(
+    result.stderr,
+    /profile 'ops' stays as it is: its source_profile is the profile itself; .*profile of their own/,
+  );
+  assert.match(result.stderr, /converted 'singer', 'deploy', 'partner'/);
+  assert.ok(Deno.readTextFileSync(sandbox.configFile).endsWith(own), "ops unchanged");
+
+  const named = await runCli(sandbox, ["config", "import", "-p", "ops"]);
+  assert.equal(named.code, 1);
+  assert.equal(named.stdout, "");
+  assert.match(named.stderr, /^vegas-credentials: profile 'ops' in \S+config stays as it is: /);
+  assert.equal(named.stderr.split("\n").length, 2, named.stderr);
+});

@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { REPO, runCli, TEST_ROLE_ARN, TEST_USER, TOTP_COMMAND } from "../support/harness.ts";
-import { makeWorld, type World } from "../support/world.ts";
+import { makeWorld, waitFor, type World } from "../support/world.ts";
 import { listenersOn } from "../support/listeners.ts";
 
 /** The usual setup for the server: the IAM user's keys in a profile of their own, not [default]. */
@@ -247,4 +247,64 @@ Deno.test("exec --server: switched on by the variable or the profile key, off by
     `vegas-credentials: profile 'singer' in ${world.sandbox.configFile}: vegas_exec_server ` +
       `'yes' must be true or false\n`,
   );
+});
+
+Deno.test("exec --server: a refresh that fails while the previous credentials last is said once on the terminal", async () => {
+  await using world = await serverWorld();
+  // With a freshness margin of 100 s (150 s under the MFA session), credentials of 120 s are taken
+  // but never fresh, yet last more than the minute of grace: every request refreshes, and a failed
+  // refresh answers the previous credentials.
+  world.sts.roleLifetimeSeconds = 120;
+  const home = world.sandbox.home;
+  Deno.writeTextFileSync(
+    `${home}/caller.py`,
+    `import json, os, time, urllib.request
+def get():
+    request = urllib.request.Request(os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
+        headers={"Authorization": os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"]})
+    with urllib.request.urlopen(request) as answer:
+        print(answer.status, json.load(answer)["AccessKeyId"], flush=True)
+get()
+open("${home}/asked", "w").close()
+while not os.path.exists("${home}/broken"):
+    time.sleep(0.05)
+get()
+get()
+`,
+  );
+  const run = runCli(world.sandbox, [
+    "exec",
+    "-p",
+    "singer",
+    "--server",
+    "--",
+    "python3",
+    `${home}/caller.py`,
+  ], { env: { VEGAS_CREDENTIALS_TEST_FRESHNESS_MARGIN_SECONDS: "100" } });
+  await waitFor("the first request", () => {
+    try {
+      return Deno.statSync(`${home}/asked`).isFile;
+    } catch {
+      return undefined;
+    }
+  });
+  const denied = "User is not authorized to perform: sts:AssumeRole";
+  world.sts.injectFaults(
+    { status: 403, code: "AccessDenied", message: denied },
+    { status: 403, code: "AccessDenied", message: denied },
+  );
+  Deno.writeTextFileSync(`${home}/broken`, "");
+  const result = await run;
+  assert.equal(result.code, 0, result.stderr);
+  const keys = result.stdout.trim().split("\n");
+  assert.equal(keys.length, 3, result.stdout);
+  assert.ok(keys.every((line) => line === keys[0]), `the previous credentials: ${keys}`);
+  assert.equal(world.sts.count("AssumeRole", false) - world.sts.count("AssumeRole", true), 2);
+  const said = result.stderr.split("\n").filter((line) => /refresh/.test(line));
+  assert.equal(said.length, 1, `said once: ${result.stderr}`);
+  assert.match(
+    said[0],
+    /^vegas-credentials: credential server: refreshing the credentials of profile 'singer' failed: .*AccessDenied.*; the command gets the previous ones \(they last 1 more minute\)$/,
+  );
+  assertNoSecrets(result.stderr);
 });

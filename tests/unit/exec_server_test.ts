@@ -233,6 +233,35 @@ Deno.test("credential supply: a slow refresh answers the previous credentials wh
   await assert.rejects(failingCold.get(), /MFA timeout/);
 });
 
+Deno.test("credential supply: a failed refresh behind the previous credentials is reported once per reason", async () => {
+  const reports: string[] = [];
+  let outcome: () => Promise<Credentials> = () => Promise.reject(new Error("AccessDenied"));
+  const supply = new CredentialSupply(() => outcome(), {
+    last: credentials("OLD", 630),
+    report: (reason, minutes) => void reports.push(`${reason} ${minutes}`),
+  });
+  for (let i = 0; i < 3; i++) {
+    assert.equal((await supply.get()).accessKeyId, "ASIAOLDXXXXXXXXXXXXX");
+  }
+  assert.deepEqual(reports, ["AccessDenied 10"], "the same reason once");
+  outcome = () => Promise.reject(new Error("ExpiredToken"));
+  await supply.get();
+  outcome = () => Promise.resolve(credentials("NEW", 630));
+  await supply.get();
+  outcome = () => Promise.reject(new Error("ExpiredToken"));
+  await supply.get();
+  assert.deepEqual(reports, ["AccessDenied 10", "ExpiredToken 10", "ExpiredToken 10"]);
+
+  // Previous credentials with less than a minute left do not serve: the request fails instead.
+  const late: string[] = [];
+  const nearlyGone = new CredentialSupply(() => Promise.reject(new Error("denied")), {
+    last: credentials("OLD", 30),
+    report: (reason) => void late.push(reason),
+  });
+  await assert.rejects(nearlyGone.get(), /denied/);
+  assert.deepEqual(late, []);
+});
+
 Deno.test("exec --server: the JSON answer, token comparison, the child's variables", () => {
   const json = JSON.parse(containerCredentialsJson(credentials("A"), ROLE));
   assert.equal(json.AccountId, "222222222222");
