@@ -150,6 +150,30 @@ function credentialProcessFindings(
   return findings;
 }
 
+/** Settings that make a profile something else than a holder of an IAM user's keys. */
+const NOT_KEYS = ["role_arn", "source_profile", "credential_source", "credential_process"];
+
+/**
+ * A warning when source profile `source` (with no keys in the files) is what the AWS tools take
+ * for a role or process profile: its keys were never meant to be in the OS store, and the user
+ * most likely named the wrong profile in `vegas_source_profile`.
+ */
+function notAKeysProfile(name: string, source: string, files: SharedFiles): Finding[] {
+  const values = files.profiles.get(source);
+  const found = NOT_KEYS.filter((key) => values?.has(key));
+  if (!values || !found.length) return [];
+  const file = files.config.has(source) ? files.configFile : files.credentialsFile;
+  const kind = values.has("role_arn") ? "role profile" : "profile of another credential source";
+  const named = values.get("source_profile");
+  return [warning(
+    `source profile ${shown(source)} in ${file} is an AWS CLI ${kind} (${found.join(", ")}), ` +
+      "not your IAM user's keys",
+    `name the profile that holds your IAM user's access key in vegas_source_profile of ` +
+      `[${name === "default" ? "default" : `profile ${name}`}]` +
+      (named ? ` (perhaps ${shown(named)})` : ""),
+  )];
+}
+
 /** Checks one vegas profile with the rule set `assume` uses, plus how the AWS tools will call it. */
 export async function checkProfile(
   name: string,
@@ -164,8 +188,11 @@ export async function checkProfile(
     findings.push(
       ok(`role ${resolved.roleArn}`),
       ok(`source profile '${resolved.sourceProfile}', MFA device ${resolved.mfaSerial}`),
-      ok(`source keys in ${resolved.origins.sourceKeys}`),
     );
+    // Keys expected in the OS store are looked up below: no "ok" before that.
+    if (!("store" in resolved.source)) {
+      findings.push(ok(`source keys in ${resolved.origins.sourceKeys}`));
+    } else findings.push(...notAKeysProfile(name, resolved.sourceProfile, files));
     if ("sessionToken" in resolved.source && resolved.source.sessionToken) {
       findings.push(
         warning(

@@ -465,6 +465,38 @@ Deno.test("doctor: one of each problem, each named with a fix; exit 1", async ()
   assert.equal(world.sts.calls.length, 0, "doctor called AWS");
 });
 
+Deno.test("doctor: a source profile that is an AWS CLI role profile, keys nowhere — no contradicting ok", async () => {
+  await using sandbox = makeSandbox();
+  sandbox.writeConfig([
+    "[profile base]",
+    "role_arn = arn:aws:iam::111111111111:role/Base",
+    "source_profile = iam",
+    `mfa_serial = ${TEST_USER.mfaSerial}`,
+    "",
+    "[profile singer]",
+    "credential_process = vegas-credentials assume --profile=singer",
+    `vegas_role_arn = ${TEST_ROLE_ARN}`,
+    "vegas_source_profile = base",
+    MFA,
+    "",
+  ].join("\n"));
+  sandbox.writeCredentials(`[iam]\naws_access_key_id = ${TEST_USER.accessKeyId}\n`);
+  // No store can be reached: no D-Bus session, pass not set up.
+  const result = await runCli(sandbox, ["doctor", "-p", "singer"], {
+    env: { DBUS_SESSION_BUS_ADDRESS: `unix:path=${sandbox.home}/no-bus` },
+  });
+  assert.equal(result.code, 1, result.stdout + result.stderr);
+  assert.doesNotMatch(result.stdout, /ok +source keys in the secret-service store/);
+  assert.match(
+    result.stdout,
+    /PROBLEM +source profile 'base' \(of profile 'singer'\) has no aws_access_key_id/,
+  );
+  assert.match(
+    result.stdout,
+    /warning +source profile 'base' in \S+config is an AWS CLI role profile \(role_arn, source_profile\), not your IAM user's keys\n +fix: name the profile that holds your IAM user's access key in vegas_source_profile of \[profile singer\] \(perhaps 'iam'\)\n/,
+  );
+});
+
 Deno.test("doctor: a good setup exits 0", async () => {
   await using world = await makeWorld({
     source: `${MFA}\nvegas_mfa_session_duration = 43200`,
