@@ -298,9 +298,9 @@ Deno.test("console: federation endpoint errors are one line, exit 1, no secret",
   assertOneLineFailure(noToken);
   assert.match(noToken.stderr, /answered profile 'singer' without a SigninToken\n$/);
 
-  // A port nothing listens on: discard (9), below the ports the OS hands out, so no other test
-  // process can be given it meanwhile (as a port just freed can).
-  const closed = "http://127.0.0.1:9/federation";
+  // A port nothing listens on: 2, below the ports the OS hands out, so no other test process can
+  // be given it meanwhile (as a port just freed can), and not one fetch blocks (such as 9).
+  const closed = "http://127.0.0.1:2/federation";
   const refused = await run({ VEGAS_CREDENTIALS_FEDERATION_URL: closed });
   assertOneLineFailure(refused);
   assert.match(
