@@ -10,6 +10,7 @@
  */
 import { constants, openSync, readSync } from "node:fs";
 import { onInterrupt } from "./interrupt.ts";
+import { VegasError } from "./errors.ts";
 
 /** A place to show prompts and read answers. */
 export interface Console {
@@ -22,7 +23,8 @@ export interface Console {
   /**
    * Reads one line, without echo when `hidden`. Resolves undefined on end of input (Ctrl-D on an
    * empty line) or when `signal` aborts; then the prompt line is ended, with the abort reason as a
-   * note when it is a string (`answered by YubiKey`). Type-ahead is discarded.
+   * note when it is a string (`answered by YubiKey`). Type-ahead is discarded. Rejects with
+   * {@link TerminalClosed} when the terminal goes away meanwhile.
    */
   readLine(signal: AbortSignal, options?: { hidden?: boolean }): Promise<string | undefined>;
 }
@@ -32,6 +34,17 @@ export interface Console {
  * On the controlling terminal Ctrl-C stays a SIGINT, which src/interrupt.ts handles.
  */
 export class ConsoleInterrupt extends Error {}
+
+/**
+ * The terminal went away while it was read (a closed window, a dropped SSH connection): no answer,
+ * and not the user's cancel — half of a typed line is no answer either.
+ */
+export class TerminalClosed extends VegasError {
+  constructor() {
+    super("the terminal was closed");
+    this.name = "TerminalClosed";
+  }
+}
 
 const encoder = new TextEncoder();
 
@@ -102,17 +115,26 @@ class TtyConsole implements Console {
   }
 
   write(text: string): void {
-    writeAll(this.#tty, text);
+    this.#send(text);
     const end = text.lastIndexOf("\n");
     this.#open = end < 0 ? this.#open + text : text.slice(end + 1);
   }
 
   notice(text: string): void {
     if (!this.#open) return this.write(`${text}\n`);
-    writeAll(this.#tty, `\r\x1b[K${text}\n${this.#open}`);
+    this.#send(`\r\x1b[K${text}\n${this.#open}`);
   }
 
-  /** Bytes typed so far; undefined when none are waiting; null at end of input. */
+  #send(text: string): void {
+    try {
+      writeAll(this.#tty, text);
+    } catch { /* the terminal is gone (EIO): no one to show it to; the read says so */ }
+  }
+
+  /**
+   * Bytes typed so far; undefined when none are waiting; null when the terminal is gone (without
+   * canonical mode, Ctrl-D is a byte like any other: only a hang-up ends the input).
+   */
   #available(): Uint8Array | undefined | null {
     const buffer = new Uint8Array(256);
     try {
@@ -134,16 +156,17 @@ class TtyConsole implements Console {
     while (this.#available()) { /* discard type-ahead */ }
     const editor = new LineEditor();
     const decoder = new TextDecoder();
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       let done = false;
-      const finish = (value: string | undefined, ending: string) => {
+      const finish = (value: string | undefined, ending: string | TerminalClosed) => {
         if (done) return;
         done = true;
         clearTimeout(timer);
         signal.removeEventListener("abort", onAbort);
         interrupt[Symbol.dispose]();
         this.#restore();
+        if (ending instanceof TerminalClosed) return reject(ending);
         this.write(ending);
         resolve(value);
       };
@@ -167,7 +190,7 @@ class TtyConsole implements Console {
             timer = setTimeout(poll, 25);
             return;
           }
-          if (bytes === null) return finish(editor.text || undefined, "\n");
+          if (bytes === null) return finish(undefined, new TerminalClosed());
           for (const char of decoder.decode(bytes, { stream: true })) {
             const { echo, step } = editor.feed(char, hidden);
             if (echo) this.write(echo);

@@ -103,7 +103,12 @@ export class Ui {
     } else {
       const terminal = this.#messageTerminal();
       if (!terminal) return false;
-      writeAll(terminal, `${line}\n`);
+      try {
+        writeAll(terminal, `${line}\n`);
+      } catch {
+        this.#terminal = undefined; // the terminal is gone (EIO): stderr from now on
+        return false;
+      }
     }
     this.#usedTerminal = true;
     return true;

@@ -4,7 +4,8 @@
  * `--server` the command gets a credential server instead of keys (src/exec_server.ts), which
  * refreshes them for as long as it runs.
  *
- * Signals: SIGTERM is passed on. SIGINT is passed on only when the command would not get it
+ * Signals: SIGTERM and SIGHUP are passed on, and the command's end awaited (dying at once would
+ * leave it running, with its keys). SIGINT is passed on only when the command would not get it
  * otherwise — Ctrl-C at a terminal reaches every process of the foreground process group, the
  * command included, and a second copy makes Terraform quit at once ("Two interrupts received"),
  * leaving its state lock held.
@@ -31,7 +32,7 @@ export const REMOVED_VARIABLES = [
 ] as const;
 
 /** Signals forwarded to the child (SIGINT only when it does not get it from the terminal). */
-const FORWARDED: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
+const FORWARDED: readonly Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 /** POSIX signal numbers (the same on Linux and macOS for these), for the 128+N exit status. */
 const SIGNAL_NUMBERS: Partial<Record<Deno.Signal, number>> = {

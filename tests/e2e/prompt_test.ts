@@ -5,7 +5,7 @@
  * report whether the terminal input works here.
  */
 import assert from "node:assert/strict";
-import { standardConfig, TEST_USER, TOTP_COMMAND } from "../support/harness.ts";
+import { cliCommand, REPO, standardConfig, TEST_USER, TOTP_COMMAND } from "../support/harness.ts";
 import { makeWorld, waitFor } from "../support/world.ts";
 import { openTerminal, type Terminal } from "../support/tmux.ts";
 import { startX11 } from "../support/x11.ts";
@@ -112,4 +112,32 @@ Deno.test("prompt: doctor and config list in a terminal find the terminal input"
   assert.match(screen, /MFA inputs available here: terminal/, screen);
   assert.match(screen, /^ {2}terminal +available$/m, screen);
   assert.match(screen, /^EXIT=0$/m);
+});
+
+Deno.test("prompt: a terminal that hangs up mid-prompt ends it with one line, not as a cancel", async () => {
+  await using world = await makeWorld();
+  const stderr = `${world.sandbox.home}/stderr`;
+  // No SIGHUP reaches the program (its session leader outlives the terminal): only the terminal's
+  // end of input tells it, after "1" was typed (never sent with Enter).
+  const output = await new Deno.Command("/usr/bin/python3", {
+    args: [`${REPO}tests/support/hangup.py`, stderr, "1", ...cliCommand()]
+      .concat(["assume", "--profile=singer"]),
+    env: world.sandbox.env,
+    clearEnv: true,
+    stdin: "null",
+  }).output();
+  const text = Deno.readTextFileSync(stderr);
+  assert.match(new TextDecoder().decode(output.stdout), /^EXIT=1$/m, text);
+  assert.equal(
+    text,
+    "vegas-credentials: no MFA code for profile 'singer': terminal: the terminal was closed\n",
+  );
+  // Not the user's cancel: the runs waiting for this prompt then ask themselves.
+  for (const entry of Deno.readDirSync(world.sandbox.cacheDir)) {
+    if (entry.name.endsWith(".lock")) {
+      const note = Deno.readTextFileSync(`${world.sandbox.cacheDir}/${entry.name}`);
+      assert.doesNotMatch(note, /"kind"/, note);
+    }
+  }
+  assert.equal(world.sts.calls.length, 0);
 });

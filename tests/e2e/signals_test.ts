@@ -4,7 +4,7 @@
  * (which cannot be caught) a watchdog ends them.
  */
 import assert from "node:assert/strict";
-import { cliCommand, standardConfig } from "../support/harness.ts";
+import { cliCommand, standardConfig, TOTP_COMMAND } from "../support/harness.ts";
 import { makeWorld, waitFor } from "../support/world.ts";
 
 /** Live (not zombie) processes whose command line contains `marker`. */
@@ -85,5 +85,48 @@ for (const [signal, status] of [["SIGTERM", 143], ["SIGHUP", 129], ["SIGKILL", 1
         `vegas-credentials: interrupted by ${signal}\n`,
       );
     }
+  });
+}
+
+/**
+ * `exec` passes SIGTERM and SIGHUP on and waits for its command: a supervisor's `kill -HUP` (or a
+ * caller's timeout) reaches vegas-credentials alone, and a command left running would keep its keys.
+ */
+for (const signal of ["SIGHUP", "SIGTERM"] as const) {
+  Deno.test({
+    name: `signals: ${signal} to exec is passed on; its command does not outlive it`,
+    ignore: Deno.build.os !== "linux",
+  }, async () => {
+    await using world = await makeWorld({ source: `vegas_mfa_process = ${TOTP_COMMAND}` });
+    const marker = `${400 + Math.floor(Math.random() * 500)}.${Date.now() % 1000}`;
+    // No terminal (setsid): the signal reaches vegas-credentials only, not the command.
+    const child = new Deno.Command("setsid", {
+      args: [...cliCommand(), "exec", "--profile=singer", "--", "sleep", marker],
+      env: world.sandbox.env,
+      clearEnv: true,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    // Only `sleep` itself: our own command line holds the marker too.
+    const sleeping = () =>
+      running(`sleep ${marker}`).filter((line) => /^(\S*\/)?sleep /.test(line.split(": ")[1]));
+    await waitFor("the command", () => sleeping().length >= 1);
+    Deno.kill(child.pid, signal);
+    const status = await child.status;
+    const gone = await waitFor(
+      "the command to end",
+      () => sleeping().length === 0 ? true : undefined,
+      5_000,
+    ).catch(() => false);
+    const left = sleeping();
+    // A leftover holds our output pipes open: end it before reading them.
+    for (const line of left) Deno.kill(Number(line.split(":")[0]), "SIGKILL");
+    const result = await child.output();
+    assert.ok(gone, `left behind after 5 s: ${left.join("; ")}`);
+    // exec waited for the command, which the signal passed on ended: 128+N, not our own death.
+    assert.equal(status.signal, null, `exec died of ${status.signal} without waiting`);
+    assert.equal(status.code, signal === "SIGHUP" ? 129 : 143);
+    assert.equal(new TextDecoder().decode(result.stdout), "");
   });
 }
