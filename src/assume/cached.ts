@@ -24,18 +24,21 @@ export interface CacheSlot {
   readonly refreshWithinSeconds?: number;
 }
 
-/** Returns the cached credentials when fresh; logs why not with --verbose. Never throws. */
-export function readFresh(slot: CacheSlot, ui: Ui): Credentials | undefined {
+/**
+ * Returns the cached credentials when fresh; logs why not with --verbose (`when` says which look
+ * it was). Never throws.
+ */
+export function readFresh(slot: CacheSlot, ui: Ui, when = ""): Credentials | undefined {
   const read = readEntry(`${slot.dir}/${slot.name}`, slot.meta);
   if (read.entry && isFresh(read.entry.credentials, undefined, slot.refreshWithinSeconds)) {
     ui.debug(`using cached ${slot.meta.kind} credentials from ${slot.dir}/${slot.name}`);
     return read.entry.credentials;
   }
   ui.debug(
-    read.reason ??
+    (read.reason ??
       `cached ${slot.meta.kind} credentials expire within ${
         Math.round((slot.refreshWithinSeconds ?? freshness.marginSeconds) / 60)
-      } minutes`,
+      } minutes`) + when,
   );
   return undefined;
 }
@@ -49,6 +52,8 @@ export interface CachedOptions {
   readonly lockTimeoutMs: number;
   /** Fetches new credentials (prompting for MFA); called only on a miss, under the lock. */
   readonly fetchFresh: () => Promise<Credentials>;
+  /** The caller has just looked at the slot and found no fresh entry: no second look first. */
+  readonly lookedAlready?: boolean;
 }
 
 /**
@@ -62,7 +67,7 @@ export interface CachedOptions {
  */
 export async function cachedCredentials(options: CachedOptions): Promise<Credentials> {
   const { slot, ui } = options;
-  const hit = readFresh(slot, ui);
+  const hit = options.lookedAlready ? undefined : readFresh(slot, ui);
   if (hit) return hit;
   let lock: HeldLock | undefined;
   const lockPath = options.lockPath;
@@ -97,7 +102,7 @@ export async function cachedCredentials(options: CachedOptions): Promise<Credent
     if (lock) {
       // Even without a noticeable wait: another process may have finished between our first
       // look and taking the lock.
-      const again = readFresh(slot, ui);
+      const again = readFresh(slot, ui, " (looked again under the MFA device's lock)");
       if (again) return again;
       const outcome = sharedOutcome();
       if (outcome) throw outcome;

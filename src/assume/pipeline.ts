@@ -109,6 +109,7 @@ export async function assumeProfile(
     lockPath,
     lockTimeoutMs: profile.mfaTimeoutSeconds * 1000 + NETWORK_ALLOWANCE_MS,
     fetchFresh: () => fetchRoleCredentials(profile, ui, env),
+    lookedAlready: true,
   });
   if (lockPath) writeHitIndex(slot.dir, index, ui);
   return { ...credentials, accountId };
