@@ -165,6 +165,7 @@ class TtyConsole implements Console {
         clearTimeout(timer);
         signal.removeEventListener("abort", onAbort);
         interrupt[Symbol.dispose]();
+        resumed[Symbol.dispose]();
         this.#restore();
         if (ending instanceof TerminalClosed) return reject(ending);
         this.write(ending);
@@ -179,8 +180,16 @@ class TtyConsole implements Console {
         if (done) return;
         done = true;
         clearTimeout(timer);
+        resumed[Symbol.dispose]();
         this.#restore();
         this.write("\n");
+      });
+      // Back from Ctrl-Z (`fg`): the shell set its own terminal mode meanwhile; take ours again
+      // and show the prompt line as it was.
+      const resumed = onContinue(() => {
+        if (done) return;
+        this.#tty.setRaw(true, { cbreak: true });
+        this.#send(`\r\x1b[K${this.#open}`);
       });
       signal.addEventListener("abort", onAbort, { once: true });
       const poll = () => {
@@ -208,6 +217,18 @@ class TtyConsole implements Console {
       this.#tty.setRaw(false);
     } catch { /* the terminal is gone */ }
   }
+}
+
+/** Calls `handler` on SIGCONT until disposed (nothing on Windows, which has no job control). */
+function onContinue(handler: () => void): Disposable {
+  if (Deno.build.os === "windows") return { [Symbol.dispose]: () => {} };
+  const listener = () => {
+    try {
+      handler();
+    } catch { /* the terminal is gone: the read says so */ }
+  };
+  Deno.addSignalListener("SIGCONT", listener);
+  return { [Symbol.dispose]: () => Deno.removeSignalListener("SIGCONT", listener) };
 }
 
 interface Reader {

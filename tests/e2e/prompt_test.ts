@@ -141,3 +141,37 @@ Deno.test("prompt: a terminal that hangs up mid-prompt ends it with one line, no
   }
   assert.equal(world.sts.calls.length, 0);
 });
+
+Deno.test("prompt: Ctrl-Z, then fg — the prompt is back as it was, each key shown once", async () => {
+  await using world = await makeWorld();
+  world.nextWindow(); // a whole window for the typed code
+  using term = openTerminal(
+    world.sandbox,
+    [
+      "set -m", // job control, as in an interactive shell
+      `vegas-credentials assume --profile=singer > '${world.sandbox.home}/out'`,
+      `echo "STOPPED=$?"`,
+      "fg %1 > /dev/null",
+    ].join("\n"),
+  );
+  await waitFor("the prompt", () => term.screen().includes("Enter MFA code:"));
+  const code = totpSync(TEST_USER.totpSecret, world.now());
+  term.type(code.slice(0, 2));
+  await waitFor("the echo", () => term.screen().includes(`Enter MFA code: ${code.slice(0, 2)}`));
+  term.key("C-z");
+  await waitFor("the stop", () => /^STOPPED=148$/m.test(term.screen()));
+  // Back in the foreground: the prompt line is shown again with what was typed, and typing goes on.
+  await waitFor("the prompt again", () => {
+    const lines = term.screen().split("\n");
+    return lines.slice(lines.findIndex((line) => line.startsWith("STOPPED=")))
+      .some((line) => line.endsWith(`Enter MFA code: ${code.slice(0, 2)}`));
+  });
+  term.type(code.slice(2));
+  await waitFor("the echo", () => term.screen().includes(`Enter MFA code: ${code}`));
+  term.key("Enter");
+  const screen = await finished(term);
+  assert.match(screen, /^EXIT=0$/m, screen);
+  assert.match(screen, new RegExp(`^Enter MFA code: ${code}$`, "m"), screen);
+  assert.match(Deno.readTextFileSync(`${world.sandbox.home}/out`), /"AccessKeyId":"ASIA/);
+  assert.equal(world.sts.count("AssumeRole", true), 1);
+});
