@@ -4,11 +4,11 @@
  * `--server` the command gets a credential server instead of keys (src/exec_server.ts), which
  * refreshes them for as long as it runs.
  *
- * Signals: SIGTERM and SIGHUP are passed on, and the command's end awaited (dying at once would
- * leave it running, with its keys). SIGINT is passed on only when the command would not get it
- * otherwise — Ctrl-C at a terminal reaches every process of the foreground process group, the
- * command included, and a second copy makes Terraform quit at once ("Two interrupts received"),
- * leaving its state lock held.
+ * Signals: SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 are passed on, and the command's end awaited
+ * (dying at once would leave it running, with its keys). SIGINT and SIGQUIT are passed on only when
+ * the command would not get them otherwise — Ctrl-C (Ctrl-\) at a terminal reaches every process
+ * of the foreground process group, the command included, and a second copy makes Terraform quit at
+ * once ("Two interrupts received"), leaving its state lock held.
  * @module
  */
 import type { CommandContext } from "./context.ts";
@@ -31,10 +31,20 @@ export const REMOVED_VARIABLES = [
   "AWS_CREDENTIAL_EXPIRATION",
 ] as const;
 
-/** Signals forwarded to the child (SIGINT only when it does not get it from the terminal). */
-const FORWARDED: readonly Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+/** Signals forwarded to the child (the terminal's only when it does not get them from there). */
+const FORWARDED: readonly Deno.Signal[] = [
+  "SIGINT",
+  "SIGQUIT",
+  "SIGTERM",
+  "SIGHUP",
+  "SIGUSR1",
+  "SIGUSR2",
+];
 
-/** POSIX signal numbers (the same on Linux and macOS for these), for the 128+N exit status. */
+/** Signals a terminal sends to its whole foreground process group. */
+const FROM_TERMINAL: readonly Deno.Signal[] = ["SIGINT", "SIGQUIT"];
+
+/** Signal numbers (the same on Linux and macOS but for SIGUSR*), for the 128+N exit status. */
 const SIGNAL_NUMBERS: Partial<Record<Deno.Signal, number>> = {
   SIGHUP: 1,
   SIGINT: 2,
@@ -48,6 +58,8 @@ const SIGNAL_NUMBERS: Partial<Record<Deno.Signal, number>> = {
   SIGPIPE: 13,
   SIGALRM: 14,
   SIGTERM: 15,
+  SIGUSR1: Deno.build.os === "darwin" ? 30 : 10,
+  SIGUSR2: Deno.build.os === "darwin" ? 31 : 12,
 };
 
 /** The profile key and the variable that make `--server` the default. */
@@ -223,7 +235,7 @@ async function runChild(
   for (const signal of FORWARDED) {
     const forward = () => {
       if (!child) return void pending.push(signal); // it did not exist yet: it got nothing
-      if (signal === "SIGINT" && receivesTerminalSignals(child.pid)) return;
+      if (FROM_TERMINAL.includes(signal) && receivesTerminalSignals(child.pid)) return;
       try {
         child.kill(signal);
       } catch { /* the child is gone already */ }

@@ -89,10 +89,12 @@ for (const [signal, status] of [["SIGTERM", 143], ["SIGHUP", 129], ["SIGKILL", 1
 }
 
 /**
- * `exec` passes SIGTERM and SIGHUP on and waits for its command: a supervisor's `kill -HUP` (or a
- * caller's timeout) reaches vegas-credentials alone, and a command left running would keep its keys.
+ * `exec` passes SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 on and waits for its command: a
+ * supervisor's `kill -HUP` (or a caller's timeout) reaches vegas-credentials alone, and a command
+ * left running would keep its keys.
  */
-for (const signal of ["SIGHUP", "SIGTERM"] as const) {
+const EXEC_STATUSES = { SIGHUP: 129, SIGTERM: 143, SIGQUIT: 131, SIGUSR1: 138, SIGUSR2: 140 };
+for (const signal of Object.keys(EXEC_STATUSES) as (keyof typeof EXEC_STATUSES)[]) {
   Deno.test({
     name: `signals: ${signal} to exec is passed on; its command does not outlive it`,
     ignore: Deno.build.os !== "linux",
@@ -126,7 +128,7 @@ for (const signal of ["SIGHUP", "SIGTERM"] as const) {
     assert.ok(gone, `left behind after 5 s: ${left.join("; ")}`);
     // exec waited for the command, which the signal passed on ended: 128+N, not our own death.
     assert.equal(status.signal, null, `exec died of ${status.signal} without waiting`);
-    assert.equal(status.code, signal === "SIGHUP" ? 129 : 143);
+    assert.equal(status.code, EXEC_STATUSES[signal]);
     assert.equal(new TextDecoder().decode(result.stdout), "");
   });
 }
