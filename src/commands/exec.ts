@@ -18,6 +18,7 @@ import { envFlag, readSharedFiles, type SharedFiles } from "../config/files.ts";
 import { resolveProfile, shown } from "../config/resolve.ts";
 import { load } from "../lazy.ts";
 import { requiredProfile } from "./common.ts";
+import { findOnPath } from "../find_program.ts";
 import { configuredRegion, profileVariables } from "./env.ts";
 // The assume pipeline (moves to src/assume/ with issue 11): the server's credentials per request.
 import { assumeProfile } from "../assume/pipeline.ts";
@@ -40,6 +41,23 @@ const FORWARDED: readonly Deno.Signal[] = [
   "SIGUSR1",
   "SIGUSR2",
 ];
+
+/**
+ * Whether SIGHUP was ignored when this program started (`nohup`), read when this module loads:
+ * before any signal listener of ours, since Deno's first one takes SIGHUP over too and the command
+ * would then inherit the default (die) instead. (Linux; elsewhere taken as not ignored.)
+ */
+const HANGUP_IGNORED = hangupIgnoredNow();
+
+function hangupIgnoredNow(): boolean {
+  if (Deno.build.os !== "linux") return false;
+  try {
+    const mask = /^SigIgn:\s*([0-9a-f]+)$/m.exec(Deno.readTextFileSync("/proc/self/status"));
+    return mask !== null && (BigInt(`0x${mask[1]}`) & 1n) === 1n;
+  } catch {
+    return false;
+  }
+}
 
 /** Signals a terminal sends to its whole foreground process group. */
 const FROM_TERMINAL: readonly Deno.Signal[] = ["SIGINT", "SIGQUIT"];
@@ -232,7 +250,14 @@ async function runChild(
   let child: Deno.ChildProcess | undefined;
   const pending: Deno.Signal[] = [];
   const listeners: [Deno.Signal, () => void][] = [];
+  if (HANGUP_IGNORED) {
+    // Under nohup: SIGHUP is ignored here, and neither passed on (the command ignores it too).
+    const ignore = () => {};
+    Deno.addSignalListener("SIGHUP", ignore);
+    listeners.push(["SIGHUP", ignore]);
+  }
   for (const signal of FORWARDED) {
+    if (signal === "SIGHUP" && HANGUP_IGNORED) continue;
     const forward = () => {
       if (!child) return void pending.push(signal); // it did not exist yet: it got nothing
       if (FROM_TERMINAL.includes(signal) && receivesTerminalSignals(child.pid)) return;
@@ -261,10 +286,20 @@ function spawn(
   vars: [string, string][],
   removed: readonly string[],
 ): Deno.ChildProcess {
+  const env = childEnvironment(Deno.env.toObject(), vars, removed);
+  if (HANGUP_IGNORED) {
+    // The command gets SIGHUP ignored again, as nohup meant it, through a shell that ignores it
+    // and then becomes the command (found first, so that "not found" is still ours).
+    if (!findOnPath(program, (name) => env[name])) {
+      throw new VegasError(`command not found: ${program}`, { exitCode: 127 });
+    }
+    args = ["-c", `trap '' HUP; exec "$@"`, "sh", program, ...args];
+    program = "/bin/sh";
+  }
   try {
     const child = new Deno.Command(program, {
       args,
-      env: childEnvironment(Deno.env.toObject(), vars, removed),
+      env,
       clearEnv: true,
       stdin: "inherit",
       stdout: "inherit",

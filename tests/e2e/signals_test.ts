@@ -132,3 +132,50 @@ for (const signal of Object.keys(EXEC_STATUSES) as (keyof typeof EXEC_STATUSES)[
     assert.equal(new TextDecoder().decode(result.stdout), "");
   });
 }
+
+Deno.test({
+  name: "signals: under nohup (SIGHUP ignored) exec and its command keep ignoring SIGHUP",
+  ignore: Deno.build.os !== "linux",
+}, async () => {
+  await using world = await makeWorld({ source: `vegas_mfa_process = ${TOTP_COMMAND}` });
+  const marker = `${world.sandbox.home}/hup-test`;
+  // What nohup does: SIGHUP ignored, then the program. The command reports whether it ignores
+  // SIGHUP (bit 0 of SigIgn), then waits to be hung up on.
+  const go = `${world.sandbox.home}/hung-up`;
+  const report = `grep SigIgn /proc/self/status > '${marker}'; ` +
+    `while [ ! -e '${go}' ]; do sleep 0.05; done; echo ALIVE >> '${marker}'`;
+  const child = new Deno.Command("setsid", {
+    args: [
+      "sh",
+      "-c",
+      `trap '' HUP; exec "$@"`,
+      "sh",
+      ...cliCommand(),
+      "exec",
+      "--profile=singer",
+      "--",
+      "sh",
+      "-c",
+      report,
+    ],
+    env: world.sandbox.env,
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  await waitFor("the command", () => {
+    try {
+      return Deno.readTextFileSync(marker).startsWith("SigIgn") || undefined;
+    } catch {
+      return undefined;
+    }
+  });
+  const ignored = BigInt(`0x${Deno.readTextFileSync(marker).split(/\s+/)[1]}`);
+  assert.equal(ignored & 1n, 1n, "the command does not ignore SIGHUP");
+  Deno.kill(-child.pid, "SIGHUP"); // the whole session, as a closed terminal would
+  Deno.writeTextFileSync(go, "");
+  const result = await child.output();
+  assert.equal(result.code, 0, new TextDecoder().decode(result.stderr));
+  assert.match(Deno.readTextFileSync(marker), /^ALIVE$/m);
+});
