@@ -100,7 +100,7 @@ class LineEditor {
  * terminal mode); reads through a non-blocking one, so stopping is immediate and leaves nothing
  * behind.
  */
-class TtyConsole implements Console {
+export class TtyConsole implements Console {
   readonly isStdio = false;
   #tty: Deno.FsFile;
   #input: number;
@@ -152,7 +152,13 @@ class TtyConsole implements Console {
     const hidden = options.hidden === true;
     // Non-canonical without echo: we read each key as it comes and echo it ourselves. Ctrl-C and
     // Ctrl-Z keep their meaning (signals to the whole foreground process group).
-    this.#tty.setRaw(true, { cbreak: true });
+    try {
+      this.#tty.setRaw(true, { cbreak: true });
+    } catch (error) {
+      // Closed before the prompt began reading (what was typed, the terminal itself echoed).
+      if (isIoError(error)) return Promise.reject(new TerminalClosed());
+      throw error;
+    }
     while (this.#available()) { /* discard type-ahead */ }
     const editor = new LineEditor();
     const decoder = new TextDecoder();
@@ -217,6 +223,11 @@ class TtyConsole implements Console {
       this.#tty.setRaw(false);
     } catch { /* the terminal is gone */ }
   }
+}
+
+/** EIO, the error of a terminal that hung up (Deno's `setRaw` says so in its message only). */
+function isIoError(error: unknown): boolean {
+  return (error as { code?: string }).code === "EIO" || /^EIO\b/.test((error as Error).message);
 }
 
 /** Calls `handler` on SIGCONT until disposed (nothing on Windows, which has no job control). */
