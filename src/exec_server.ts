@@ -87,14 +87,19 @@ export function applyTestMargin(env: Env): void {
 const GRACE_MS = 1_000;
 /** …as long as they have at least this much left (the SDKs' own timeouts are seconds). */
 const GRACE_MIN_LEFT_MS = 60_000;
+/**
+ * After a failed refresh, while the previous credentials serve, the next one waits this long: the
+ * SDKs ask on every call near expiry, and a cancelled MFA prompt must not come straight back.
+ */
+const RETRY_AFTER_MS = 60_000;
 
 /**
  * One refresh at a time: concurrent requests share the one in flight. A refresh that waits for an
  * MFA prompt would outlast the callers' timeouts (botocore gives up after 3 × 2 s), so while the
  * last credentials still have a minute left, a request waiting more than a second gets those. A
  * refresh that fails meanwhile is reported (`report`), once until the reason changes or a refresh
- * succeeds: the command goes on with the previous credentials, and the user can act before those
- * run out.
+ * succeeds, and not tried again for {@link RETRY_AFTER_MS}: the command goes on with the previous
+ * credentials, and the user can act before those run out.
  */
 export class CredentialSupply {
   #fetch: () => Promise<Credentials>;
@@ -104,6 +109,8 @@ export class CredentialSupply {
   #last: Credentials | undefined;
   #pending: Promise<Credentials> | undefined;
   #reported: string | undefined;
+  /** No refresh before this time (after a failed one), while the previous credentials serve. */
+  #retryAt = 0;
 
   constructor(
     fetch: () => Promise<Credentials>,
@@ -127,9 +134,13 @@ export class CredentialSupply {
 
   /** Current credentials: the fetch's (fresh from the cache, else refreshed), or see above. */
   async get(): Promise<Credentials> {
+    if (!this.#pending && this.#now() < this.#retryAt && this.#serves(this.#last)) {
+      return this.#last;
+    }
     const pending = this.#pending ??= this.#fetch()
       .then((credentials) => {
         this.#reported = undefined;
+        this.#retryAt = 0;
         return this.#last = credentials;
       }, (error) => {
         this.#failed(error);
@@ -137,7 +148,7 @@ export class CredentialSupply {
       })
       .finally(() => this.#pending = undefined);
     const last = this.#last;
-    if (!last || last.expiration.getTime() - this.#now() < GRACE_MIN_LEFT_MS) return await pending;
+    if (!this.#serves(last)) return await pending;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const grace = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), this.#graceMs);
@@ -149,10 +160,16 @@ export class CredentialSupply {
     }
   }
 
+  /** Whether `last` may answer in place of a refresh: it has at least a minute left. */
+  #serves(last: Credentials | undefined): last is Credentials {
+    return last !== undefined && last.expiration.getTime() - this.#now() >= GRACE_MIN_LEFT_MS;
+  }
+
   /** Reports a failed refresh when the previous credentials serve on (else the request fails). */
   #failed(error: unknown): void {
     const leftMs = (this.#last?.expiration.getTime() ?? 0) - this.#now();
     if (leftMs < GRACE_MIN_LEFT_MS) return;
+    this.#retryAt = this.#now() + RETRY_AFTER_MS;
     const reason = error instanceof Error ? error.message : String(error);
     if (reason === this.#reported) return;
     this.#reported = reason;

@@ -235,22 +235,26 @@ Deno.test("credential supply: a slow refresh answers the previous credentials wh
 
 Deno.test("credential supply: a failed refresh behind the previous credentials is reported once per reason", async () => {
   const reports: string[] = [];
+  let now = Date.now();
   let outcome: () => Promise<Credentials> = () => Promise.reject(new Error("AccessDenied"));
   const supply = new CredentialSupply(() => outcome(), {
-    last: credentials("OLD", 630),
+    last: credentials("OLD", 630 + 300),
+    now: () => now,
     report: (reason, minutes) => void reports.push(`${reason} ${minutes}`),
   });
+  // Each request after the retry pause tries again.
+  const later = async () => (now += 61_000, await supply.get());
   for (let i = 0; i < 3; i++) {
-    assert.equal((await supply.get()).accessKeyId, "ASIAOLDXXXXXXXXXXXXX");
+    assert.equal((await later()).accessKeyId, "ASIAOLDXXXXXXXXXXXXX");
   }
-  assert.deepEqual(reports, ["AccessDenied 10"], "the same reason once");
+  assert.deepEqual(reports, ["AccessDenied 14"], "the same reason once");
   outcome = () => Promise.reject(new Error("ExpiredToken"));
-  await supply.get();
-  outcome = () => Promise.resolve(credentials("NEW", 630));
-  await supply.get();
+  await later();
+  outcome = () => Promise.resolve(credentials("NEW", 1230));
+  await later();
   outcome = () => Promise.reject(new Error("ExpiredToken"));
-  await supply.get();
-  assert.deepEqual(reports, ["AccessDenied 10", "ExpiredToken 10", "ExpiredToken 10"]);
+  await later();
+  assert.deepEqual(reports, ["AccessDenied 14", "ExpiredToken 11", "ExpiredToken 14"]);
 
   // Previous credentials with less than a minute left do not serve: the request fails instead.
   const late: string[] = [];
@@ -260,6 +264,35 @@ Deno.test("credential supply: a failed refresh behind the previous credentials i
   });
   await assert.rejects(nearlyGone.get(), /denied/);
   assert.deepEqual(late, []);
+});
+
+Deno.test("credential supply: a failed refresh is tried again after a minute, not on every request", async () => {
+  let now = Date.now();
+  let fetches = 0;
+  let outcome: () => Promise<Credentials> = () => Promise.reject(new Error("cancelled"));
+  const supply = new CredentialSupply(() => (fetches++, outcome()), {
+    last: credentials("OLD", 630),
+    now: () => now,
+  });
+  for (let i = 0; i < 5; i++) {
+    assert.equal((await supply.get()).accessKeyId, "ASIAOLDXXXXXXXXXXXXX");
+  }
+  assert.equal(fetches, 1, "a refresh (an MFA prompt) on every request");
+  now += 61_000;
+  outcome = () => Promise.resolve(credentials("NEW", 3600));
+  assert.equal((await supply.get()).accessKeyId, "ASIANEWXXXXXXXXXXXXX");
+  assert.equal(fetches, 2);
+  await supply.get();
+  assert.equal(fetches, 3, "after a success, every request asks again (the cache decides)");
+
+  // Previous credentials about to end: no waiting, every request tries.
+  let tries = 0;
+  const ending = new CredentialSupply(() => (tries++, Promise.reject(new Error("denied"))), {
+    last: credentials("OLD", 30),
+  });
+  await assert.rejects(ending.get(), /denied/);
+  await assert.rejects(ending.get(), /denied/);
+  assert.equal(tries, 2);
 });
 
 Deno.test("exec --server: the JSON answer, token comparison, the child's variables", () => {
