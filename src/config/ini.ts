@@ -94,6 +94,17 @@ interface OpenKey {
   readonly line: number;
 }
 
+/** The keys each section of a {@link parseIni} result has only through `[DEFAULT]`. */
+const fromDefault = new WeakMap<ReadonlyMap<string, string>, ReadonlySet<string>>();
+
+/**
+ * Whether `key` of `values` (a section {@link parseIni} returned) comes from the file's
+ * `[DEFAULT]` section, not from the section itself (for messages saying where a value is set).
+ */
+export function inheritedFromDefault(values: ReadonlyMap<string, string>, key: string): boolean {
+  return fromDefault.get(values)?.has(key) ?? false;
+}
+
 /**
  * Parses INI text into sections (names as written between the brackets, `[DEFAULT]` keys merged into
  * every other section). Throws {@link IniSyntaxError} where botocore raises `ConfigParseError`.
@@ -186,6 +197,8 @@ export function parseIni(text: string, lines?: Map<string, number>): IniSections
   for (const [name, keys] of sections) {
     const values = new Map(inherited);
     for (const [keyName, open] of keys) values.set(keyName, joined(open));
+    const onlyInherited = [...defaults.keys()].filter((keyName) => !keys.has(keyName));
+    if (onlyInherited.length) fromDefault.set(values, new Set(onlyInherited));
     for (const [keyName, value] of values) {
       if (value.startsWith("\n") && nestedValues(value) === undefined) {
         const line = keys.get(keyName)?.line ?? defaults.get(keyName)!.line;

@@ -13,7 +13,7 @@ import type {
   StoredKeys,
 } from "./types.ts";
 import { type Env, envFlag, processEnv, readSharedFiles, type SharedFiles } from "./files.ts";
-import { clip, isNested, nestedValues } from "./ini.ts";
+import { clip, inheritedFromDefault, isNested, nestedValues } from "./ini.ts";
 import {
   closestNames,
   externalIdProblem,
@@ -119,9 +119,16 @@ export function inspectProfile(
   const label = (name: string) => (name === profile ? "profile" : "source profile");
   const where = (name: string, key: string) =>
     `${label(name)} ${shown(name)} in ${fileOf(name, key)}: ${key}`;
-  /** The section that holds `key`: `[NAME]` in the credentials file, `[profile NAME]` in config. */
-  const sectionOf = (name: string, key: string) =>
-    fileOf(name, key) === files.credentialsFile ? `[${name}]` : `[${sectionLabel(name)}]`;
+  /**
+   * The section that holds `key`: `[NAME]` in the credentials file, `[profile NAME]` in config, or
+   * that file's `[DEFAULT]`, which every section inherits from.
+   */
+  const sectionOf = (name: string, key: string) => {
+    const inCredentials = fileOf(name, key) === files.credentialsFile;
+    const values = (inCredentials ? files.credentials : files.config).get(name);
+    if (values && inheritedFromDefault(values, key)) return "[DEFAULT]";
+    return inCredentials ? `[${name}]` : `[${sectionLabel(name)}]`;
+  };
   const originOf = (name: string, key: string) => `${fileOf(name, key)} ${sectionOf(name, key)}`;
   /** A text value: a nested section (indented `key = value` lines) is a problem, not text. */
   const text = (name: string, values: ReadonlyMap<string, string>, key: string) => {

@@ -400,6 +400,29 @@ Deno.test("config show-profile: a credentials-file setting names that file's own
   assert.match(half.stdout, /fix: remove role_arn from \[singer\] in \S+credentials$/m);
 });
 
+Deno.test("config show-profile: a setting inherited from [DEFAULT] names [DEFAULT]", async () => {
+  await using sandbox = makeSandbox();
+  sandbox.writeConfig("[DEFAULT]\nregion = eu-north-1\n\n" + standardConfig({ source: MFA }));
+  const show = await runCli(sandbox, ["config", "show-profile", "--profile", "singer"]);
+  assert.equal(show.code, 0, show.stderr);
+  const line = (key: string) => show.stdout.split("\n").find((text) => text.startsWith(`${key} `));
+  assert.match(line("region")!, /eu-north-1 +\S+config \[DEFAULT\]$/);
+  assert.match(line("vegas_role_arn")!, /\S+config \[profile singer\]$/);
+  // Set in the profile itself, the same key is the profile's.
+  sandbox.writeConfig(
+    "[DEFAULT]\nregion = eu-north-1\n\n" +
+      standardConfig({ source: MFA }).replace(
+        "[profile singer]",
+        "[profile singer]\nregion = eu-north-1",
+      ),
+  );
+  const own = await runCli(sandbox, ["config", "show-profile", "--profile", "singer"]);
+  assert.match(
+    own.stdout.split("\n").find((text) => text.startsWith("region "))!,
+    /\S+config \[profile singer\]$/,
+  );
+});
+
 Deno.test("doctor: one of each problem, each named with a fix; exit 1", async () => {
   await using world = await makeWorld(brokenConfig());
   world.sandbox.writeCredentials(
