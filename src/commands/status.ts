@@ -18,7 +18,10 @@ import { alignColumns, formatRemaining, noPositionals, vegasProfileNames } from 
 
 /** What the cache holds in one slot. */
 export interface SlotStatus {
-  /** `fresh`: will be used; `expired`: expired or within the 10-minute refresh window. */
+  /**
+   * `fresh`: will be used; `expired`: expired or within the refresh window (10 minutes, or 15 when a
+   * fresh MFA session makes the refresh silent), so the next `assume` fetches new ones.
+   */
   readonly state: "fresh" | "expired" | "none";
   readonly expiration: string | null;
   readonly expiresInSeconds: number | null;
@@ -73,12 +76,17 @@ export function nextMfa(role: SlotStatus, session: ProfileStatus["session"]): nu
   return session?.used ? Math.max(roleFor, usableFor(session)) : roleFor;
 }
 
-function slotStatus(path: string, now: Date): SlotStatus {
+/** What the cache holds at `path`; `fresh` by the same window `assume` applies to it. */
+function slotStatus(
+  path: string,
+  now: Date,
+  windowSeconds: number = freshness.marginSeconds,
+): SlotStatus {
   const read = readEntry(path);
   if (!read.entry) return { state: "none", expiration: null, expiresInSeconds: null };
   const { expiration } = read.entry.credentials;
   return {
-    state: isFresh(read.entry.credentials, now) ? "fresh" : "expired",
+    state: isFresh(read.entry.credentials, now, windowSeconds) ? "fresh" : "expired",
     expiration: expiration.toISOString(),
     expiresInSeconds: Math.round((expiration.getTime() - now.getTime()) / 1000),
   };
@@ -92,7 +100,9 @@ export function profileStatuses(env: Env, now = new Date()): ProfileStatus[] {
     try {
       const profile = resolveProfile(name, env, files);
       const role = roleSlot(profile, env);
-      const cached = slotStatus(`${role.dir}/${role.name}`, now);
+      const refreshWindowSeconds = withRefreshWindow(profile, role, env).refreshWithinSeconds ??
+        freshness.marginSeconds;
+      const cached = slotStatus(`${role.dir}/${role.name}`, now, refreshWindowSeconds);
       let session: ProfileStatus["session"] = null;
       if (profile.mfaSessionDuration !== undefined) {
         const slot = sessionSlot(profile, env);
@@ -112,8 +122,7 @@ export function profileStatuses(env: Env, now = new Date()): ProfileStatus[] {
         expiresInSeconds: cached.expiresInSeconds,
         session,
         nextMfaInSeconds: nextMfa(cached, session),
-        refreshWindowSeconds: withRefreshWindow(profile, role, env).refreshWithinSeconds ??
-          freshness.marginSeconds,
+        refreshWindowSeconds,
       };
     } catch (error) {
       return {
