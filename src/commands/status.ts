@@ -18,7 +18,10 @@ import { alignColumns, formatRemaining, noPositionals, vegasProfileNames } from 
 
 /** What the cache holds in one slot. */
 export interface SlotStatus {
-  /** `fresh`: will be used; `expired`: expired or within the 10-minute refresh window. */
+  /**
+   * `fresh`: will be used; `expired`: expired or within the refresh window (10 minutes, or 15 when a
+   * fresh MFA session makes the refresh silent), so the next `assume` fetches new ones.
+   */
   readonly state: "fresh" | "expired" | "none";
   readonly expiration: string | null;
   readonly expiresInSeconds: number | null;
@@ -33,9 +36,13 @@ export interface ProfileStatus {
   readonly cached: SlotStatus["state"] | null;
   readonly expiration: string | null;
   readonly expiresInSeconds: number | null;
-  /** The MFA session of the source profile; null when `vegas_mfa_session_duration` is not set. */
+  /**
+   * The MFA session of the source profile; null when `vegas_mfa_session_duration` is not set. A
+   * session kept in the OS store (with the source keys) is not opened, since the store may ask to be
+   * unlocked: its state is `unknown` and `store` names the store.
+   */
   readonly session:
-    | (SlotStatus & {
+    | ((SlotStatus | StoredSessionStatus) & {
       readonly durationSeconds: number;
       /** False when the role's duration_seconds is over 1 hour (assumed directly with MFA). */
       readonly used: boolean;
@@ -44,7 +51,7 @@ export interface ProfileStatus {
   /**
    * Seconds until vegas-credentials next needs an MFA code for this profile (when the role
    * credentials, or with an MFA session the session, come within 10 minutes of expiring); 0: at
-   * its next use. Null when the profile does not resolve.
+   * its next use. Null when the profile does not resolve, or its session is in the OS store.
    */
   readonly nextMfaInSeconds: number | null;
   /**
@@ -55,6 +62,14 @@ export interface ProfileStatus {
   readonly refreshWindowSeconds: number | null;
   /** Why the profile does not resolve. */
   readonly error?: string;
+}
+
+/** An MFA session in the OS store, which `status` does not open. */
+export interface StoredSessionStatus {
+  readonly state: "unknown";
+  readonly store: string;
+  readonly expiration: null;
+  readonly expiresInSeconds: null;
 }
 
 /** Seconds until `slot` is no longer used (0 when it is not now). */
@@ -68,17 +83,23 @@ function usableFor(slot: SlotStatus): number {
  * When the next MFA code is due: at the next role refresh, unless an MFA session still fresh then
  * makes that refresh silent; then when the session runs out.
  */
-export function nextMfa(role: SlotStatus, session: ProfileStatus["session"]): number {
+export function nextMfa(role: SlotStatus, session: ProfileStatus["session"]): number | null {
   const roleFor = usableFor(role);
-  return session?.used ? Math.max(roleFor, usableFor(session)) : roleFor;
+  if (!session?.used) return roleFor;
+  return session.state === "unknown" ? null : Math.max(roleFor, usableFor(session));
 }
 
-function slotStatus(path: string, now: Date): SlotStatus {
+/** What the cache holds at `path`; `fresh` by the same window `assume` applies to it. */
+function slotStatus(
+  path: string,
+  now: Date,
+  windowSeconds: number = freshness.marginSeconds,
+): SlotStatus {
   const read = readEntry(path);
   if (!read.entry) return { state: "none", expiration: null, expiresInSeconds: null };
   const { expiration } = read.entry.credentials;
   return {
-    state: isFresh(read.entry.credentials, now) ? "fresh" : "expired",
+    state: isFresh(read.entry.credentials, now, windowSeconds) ? "fresh" : "expired",
     expiration: expiration.toISOString(),
     expiresInSeconds: Math.round((expiration.getTime() - now.getTime()) / 1000),
   };
@@ -92,12 +113,21 @@ export function profileStatuses(env: Env, now = new Date()): ProfileStatus[] {
     try {
       const profile = resolveProfile(name, env, files);
       const role = roleSlot(profile, env);
-      const cached = slotStatus(`${role.dir}/${role.name}`, now);
+      const refreshWindowSeconds = withRefreshWindow(profile, role, env).refreshWithinSeconds ??
+        freshness.marginSeconds;
+      const cached = slotStatus(`${role.dir}/${role.name}`, now, refreshWindowSeconds);
       let session: ProfileStatus["session"] = null;
       if (profile.mfaSessionDuration !== undefined) {
         const slot = sessionSlot(profile, env);
         session = {
-          ...slotStatus(`${slot.dir}/${slot.name}`, now),
+          ...("store" in profile.source
+            ? {
+              state: "unknown",
+              store: profile.source.store,
+              expiration: null,
+              expiresInSeconds: null,
+            } as const
+            : slotStatus(`${slot.dir}/${slot.name}`, now)),
           durationSeconds: profile.mfaSessionDuration,
           used: profile.durationSeconds <= CHAINED_ROLE_MAX_SECONDS,
         };
@@ -112,8 +142,7 @@ export function profileStatuses(env: Env, now = new Date()): ProfileStatus[] {
         expiresInSeconds: cached.expiresInSeconds,
         session,
         nextMfaInSeconds: nextMfa(cached, session),
-        refreshWindowSeconds: withRefreshWindow(profile, role, env).refreshWithinSeconds ??
-          freshness.marginSeconds,
+        refreshWindowSeconds,
       };
     } catch (error) {
       return {
@@ -144,6 +173,7 @@ function sessionCell(status: ProfileStatus): string {
   if (!session) return "off";
   if (!session.used) return "not used (duration > 1h)";
   if (session.state === "none") return "none";
+  if (session.state === "unknown") return `in the ${session.store} store`;
   return `${session.state}, ${remaining(session)}`;
 }
 

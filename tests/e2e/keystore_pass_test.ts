@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { startPass } from "../support/keystores.ts";
 import { makeWorld, waitFor } from "../support/world.ts";
-import { runCli } from "../support/harness.ts";
+import { runCli, TOTP_COMMAND } from "../support/harness.ts";
 import { openTerminal } from "../support/tmux.ts";
 import { storeScenario } from "../support/keystore_scenario.ts";
 
@@ -90,6 +90,38 @@ Deno.test("keystore: keys list with every source profile on pass needs no Secret
     assert.equal(both.code, 1);
     assert.match(both.stdout, /^default +pass +AKIA…ARE0$/m);
     assert.match(both.stderr, /^vegas-credentials: the secret-service store cannot be reached/);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("keystore: status does not call an MFA session kept in the store 'none'", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "vegas-pass-" });
+  try {
+    await using store = await startPass(dir);
+    await using world = await makeWorld({
+      source: `vegas_keystore = pass\nvegas_mfa_process = ${TOTP_COMMAND}\n` +
+        "vegas_mfa_session_duration = 43200",
+    });
+    const { sandbox } = world;
+    Object.assign(sandbox.env, store.env);
+    const imported = await runCli(sandbox, ["keys", "import", "-p", "default"]);
+    assert.equal(imported.code, 0, imported.stderr);
+    const assumed = await runCli(sandbox, ["assume", "--profile=singer"]);
+    assert.equal(assumed.code, 0, assumed.stderr);
+    assert.ok(await store.pass(["show", "vegas-credentials/session/default"]), "no stored session");
+
+    // status does not open the store (it may ask to be unlocked), so it cannot know the session's
+    // state: it says where the session is instead of 'none', and no NEXT MFA it cannot know.
+    const json = await runCli(sandbox, ["status", "--json", "-p", "singer"]);
+    assert.equal(json.code, 0, json.stderr);
+    const [singer] = JSON.parse(json.stdout);
+    assert.equal(singer.cached, "fresh");
+    assert.equal(singer.session.state, "unknown");
+    assert.equal(singer.session.store, "pass");
+    assert.equal(singer.nextMfaInSeconds, null);
+    const table = await runCli(sandbox, ["status", "-p", "singer"]);
+    assert.match(table.stdout, /^singer .* fresh +(59m|1h 0m) +in the pass store +-$/m);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

@@ -212,6 +212,10 @@ Deno.test("refresh rule: 12 minutes left and a fresh MFA session: replaced now, 
   ageRoleEntry(world.sandbox.cacheDir, 12 * 60);
   const status = await runCli(world.sandbox, ["status", "--json", "-p", "singer"]);
   assert.equal(JSON.parse(status.stdout)[0].refreshWindowSeconds, 900);
+  // status says what the next assume does: these are not used any more.
+  assert.equal(JSON.parse(status.stdout)[0].cached, "expired");
+  const table = await runCli(world.sandbox, ["status", "-p", "singer"]);
+  assert.match(table.stdout, /^singer .* expired +1[12]m /m);
   const second = await runCli(world.sandbox, ["assume", "--profile=singer"]);
   assert.equal(second.code, 0, second.stderr);
   assert.notEqual(
@@ -229,6 +233,7 @@ Deno.test("refresh rule: 12 minutes left and a refresh would prompt: the cached 
   ageRoleEntry(world.sandbox.cacheDir, 12 * 60);
   const status = await runCli(world.sandbox, ["status", "--json", "-p", "singer"]);
   assert.equal(JSON.parse(status.stdout)[0].refreshWindowSeconds, 600);
+  assert.equal(JSON.parse(status.stdout)[0].cached, "fresh");
   for (let run = 0; run < 2; run++) {
     const again = await runCli(world.sandbox, ["assume", "--profile=singer"]);
     assert.equal(again.code, 0, again.stderr);
