@@ -230,20 +230,7 @@ export async function checkProfile(
 
 /** Can an MFA code be had here for `profile`? */
 async function inputFindings(profile: ResolvedProfile, env: Env, ui: Ui): Promise<Finding[]> {
-  const { driverNames } = await load<typeof import("../mfa/registry.ts")>(
-    "../mfa/registry.ts",
-    import.meta.url,
-  );
-  const known = driverNames();
-  const unknown = profile.mfaInputs?.filter((input) => !known.includes(input)) ?? [];
-  if (unknown.length) {
-    return [
-      problem(
-        `vegas_mfa_inputs names unknown input '${unknown[0]}'`,
-        `use some of: ${known.join(", ")}`,
-      ),
-    ];
-  }
+  // An unknown name in vegas_mfa_inputs is a problem of the profile itself (src/config/resolve.ts).
   const inputs = (await detectInputs(profile, ui, env))
     .filter((input) => !profile.mfaInputs || profile.mfaInputs.includes(input.name));
   const available = inputs.filter((input) => input.available).map((input) => input.name);

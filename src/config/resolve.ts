@@ -17,6 +17,8 @@ import { clip, inheritedFromDefault, isNested, nestedValues } from "./ini.ts";
 import {
   closestNames,
   externalIdProblem,
+  MFA_INPUT_NAMES,
+  mfaInputsProblem,
   mfaSerialProblem,
   parseSeconds,
   roleArnProblem,
@@ -329,8 +331,16 @@ export function inspectProfile(
     120;
   if (timeoutText === undefined) origins.mfaTimeoutSeconds = "default";
 
-  const [inputsText] = pick("vegas_mfa_inputs", "mfaInputs");
+  const [inputsText, inputsProfile] = pick("vegas_mfa_inputs", "mfaInputs");
   const mfaInputs = inputsText?.split(",").map((name) => name.trim().toLowerCase()).filter(Boolean);
+  // Checked here, not only when a code is needed: with a fresh MFA session no code is.
+  const inputsWhy = mfaInputs && mfaInputsProblem(mfaInputs);
+  if (inputsWhy) {
+    problem(
+      `${where(inputsProfile, "vegas_mfa_inputs")} ${shown(inputsText!)} ${inputsWhy}`,
+      `use some of: ${MFA_INPUT_NAMES.join(", ")}`,
+    );
+  }
 
   const [yubikeySerial, serialProfile] = pick("vegas_yubikey_serial", "yubikeySerial");
   if (yubikeySerial !== undefined && !/^\d+$/.test(yubikeySerial)) {

@@ -16,6 +16,20 @@ export const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 /** STS `ExternalId` constraint. */
 export const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 
+/**
+ * The names `vegas_mfa_inputs` accepts, in the default order. The drivers are in src/mfa/registry.ts
+ * (loaded only when a code is needed); a unit test keeps the two lists equal.
+ */
+export const MFA_INPUT_NAMES: readonly string[] = ["process", "yubikey", "gui", "terminal"];
+
+/** Returns why `names` holds an input that does not exist, or undefined when every one is known. */
+export function mfaInputsProblem(names: readonly string[]): string | undefined {
+  const unknown = names.find((name) => !MFA_INPUT_NAMES.includes(name));
+  return unknown === undefined
+    ? undefined
+    : `names unknown input '${unknown}' (known: ${MFA_INPUT_NAMES.join(", ")})`;
+}
+
 /** Returns why `value` is not a usable role ARN, or undefined when it is. */
 export function roleArnProblem(value: string): string | undefined {
   if (ROLE_ARN.test(value)) return undefined;

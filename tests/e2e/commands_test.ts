@@ -468,7 +468,10 @@ Deno.test("doctor: one of each problem, each named with a fix; exit 1", async ()
     ],
     ["no-serial", /PROBLEM +source profile 'noserial-source' in \S+: mfa_serial is missing/],
     ["no-input", /PROBLEM +no MFA input available here \(terminal: no terminal/],
-    ["unknown-input", /PROBLEM +vegas_mfa_inputs names unknown input 'carrier-pigeon'/],
+    [
+      "unknown-input",
+      /PROBLEM +profile 'unknown-input' in \S+: vegas_mfa_inputs '[^']*' names unknown input 'carrier-pigeon'/,
+    ],
   ];
   for (const [name, pattern] of expect) assert.match(section(name), pattern, section(name));
   assert.match(out, /warning +cache directory \S+ has mode 755[^\n]*\n +fix: chmod 700 /);

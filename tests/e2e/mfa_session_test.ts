@@ -95,6 +95,27 @@ Deno.test("mfa session: role credentials cleaned, the session is reused without 
   assertNoSecrets(again.stderr);
 });
 
+Deno.test("mfa session: an unknown vegas_mfa_inputs name is refused before STS, with its file, though no code is needed", async () => {
+  await using world = await makeWorld({
+    source: SOURCE,
+    target: `${DANCER}vegas_mfa_inputs = process,carrier-pigeon\n`,
+  });
+  assert.equal((await runCli(world.sandbox, ["assume", "-p", "singer"])).code, 0);
+  const calls = world.sts.calls.length;
+  // The session is fresh: dancer needs no MFA code, so the race (which used to be the only check)
+  // never runs; the value is refused all the same, like every other bad value, before any call.
+  const result = await runCli(world.sandbox, ["assume", "-p", "dancer"]);
+  assert.equal(result.code, 1, result.stderr);
+  assert.equal(result.stdout, "");
+  assert.equal(
+    result.stderr,
+    `vegas-credentials: profile 'dancer' in ${world.sandbox.configFile}: vegas_mfa_inputs ` +
+      `'process,carrier-pigeon' names unknown input 'carrier-pigeon' ` +
+      `(known: process, yubikey, gui, terminal)\n`,
+  );
+  assert.equal(world.sts.calls.length, calls, "an unknown input was only found after a call");
+});
+
 Deno.test("mfa session: duration_seconds over 1 hour assumes the role directly with MFA", async () => {
   await using world = await makeWorld({
     source: SOURCE,

@@ -4,6 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { raceInputs, selectInputs } from "../../src/mfa/race.ts";
+import { driverNames } from "../../src/mfa/registry.ts";
+import { MFA_INPUT_NAMES } from "../../src/config/validate.ts";
 import {
   MfaCancelled,
   type MfaDriver,
@@ -291,4 +293,8 @@ Deno.test("selectInputs: when no chosen input can run, one error gives each one'
       return true;
     },
   );
+});
+
+Deno.test("the names vegas_mfa_inputs accepts (checked with the profile) are the drivers', in order", () => {
+  assert.deepEqual(driverNames(), [...MFA_INPUT_NAMES]);
 });
