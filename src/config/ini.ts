@@ -163,7 +163,13 @@ export function parseIni(text: string, lines?: Map<string, number>): IniSections
       }
     }
     if (!section) {
-      throw new IniSyntaxError(lineNumber, "text before the first [section] header");
+      throw new IniSyntaxError(
+        lineNumber,
+        lineNumber === 1 && raw.startsWith("\ufeff")
+          ? "the file starts with a byte-order mark (BOM), which the AWS CLI cannot read: save it " +
+            "as UTF-8 without one"
+          : "text before the first [section] header",
+      );
     }
     // configparser's OPTCRE: the key runs to the first `=` or `:`.
     const found = value.search(DELIMITER);

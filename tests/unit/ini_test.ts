@@ -80,7 +80,11 @@ Deno.test("parseIni: line ends, NUL bytes and Python's white space", () => {
 });
 
 Deno.test("parseIni: files the AWS CLI refuses name the line", () => {
-  refused("\ufeff[default]\na=b\n", 1, /before the first \[section\]/);
+  refused(
+    "\ufeff[default]\na=b\n",
+    1,
+    /^line 1: the file starts with a byte-order mark \(BOM\), which the AWS CLI cannot read: save it as UTF-8 without one$/,
+  );
   refused("[default]\na=b\n[default]\nc=d\n", 3, /section \[default\] appears a second time/);
   refused("[default]\na=b\nA=c\n", 3, /key 'a' appears a second time/);
   refused("[default]\nok = 1\njunk\n[profile x]\n[profile x]\n", 5, /appears a second time/);
